@@ -1,0 +1,144 @@
+"""Numerical gradient checks for dropout, with the mask held fixed.
+
+A training forward pass draws a new mask on every call, so finite differences taken through
+``layer.forward`` compare outputs of *different* functions and mean nothing. The check here
+runs the layer once, then differentiates the functional forward pass with that same mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dropout_book import functional
+from dropout_book.layer import Dropout
+
+__all__ = ["GradientCheck", "check_gradient", "numerical_gradient"]
+
+Float64Array = NDArray[np.float64]
+
+
+def numerical_gradient(
+    f: Callable[[Float64Array], float], x: ArrayLike, eps: float = 1e-6
+) -> Float64Array:
+    r"""Central-difference gradient of a scalar function, one coordinate at a time.
+
+    Parameters
+    ----------
+    f : callable
+        Scalar function of an array of ``x``'s shape. It receives a float64 work array that
+        is perturbed in place between calls, so it must not keep a reference to it.
+    x : array_like
+        Point at which to differentiate. Not modified.
+    eps : float, default 1e-6
+        Step of the central difference.
+
+    Returns
+    -------
+    grad : ndarray of float64, of ``x``'s shape
+        :math:`(f(x + \epsilon e_i) - f(x - \epsilon e_i)) / 2\epsilon` for each coordinate.
+
+    Raises
+    ------
+    ValueError
+        If ``eps`` is not a positive finite number.
+
+    Examples
+    --------
+    >>> numerical_gradient(lambda z: float((z**2).sum()), [1.0, -2.0])
+    array([ 2., -4.])
+    """
+    if not (isinstance(eps, int | float) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
+    work = np.array(x, dtype=np.float64, copy=True)
+    grad = np.zeros_like(work)
+    for index in np.ndindex(work.shape):
+        original = work[index]
+        work[index] = original + eps
+        upper = f(work)
+        work[index] = original - eps
+        lower = f(work)
+        work[index] = original
+        grad[index] = (upper - lower) / (2.0 * eps)
+    return grad
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """Result of :func:`check_gradient`.
+
+    Attributes
+    ----------
+    analytic : ndarray
+        ``layer.backward(dout)``.
+    numerical : ndarray
+        Central differences of ``sum(dout * forward(x))`` with the mask fixed.
+    max_abs_error : float
+        Largest absolute difference between the two.
+    """
+
+    analytic: Float64Array
+    numerical: Float64Array
+    max_abs_error: float
+
+
+def check_gradient(
+    layer: Dropout,
+    x: ArrayLike,
+    dout: ArrayLike | None = None,
+    *,
+    train_flg: bool = True,
+    eps: float = 1e-6,
+) -> GradientCheck:
+    r"""Compare ``layer.backward`` with central differences, holding the mask fixed.
+
+    Runs ``layer.forward(x, train_flg)`` once (drawing one mask when training), takes
+    ``layer.backward(dout)``, and differentiates :math:`L(x) = \sum dout \odot y(x)` numerically
+    with the functional forward pass and that same mask.
+
+    Parameters
+    ----------
+    layer : Dropout
+        The layer to check; its state is that of the forward pass run here afterwards.
+    x : array_like
+        Input.
+    dout : array_like, optional
+        Upstream gradient of ``x``'s shape; by default standard normal draws from a generator
+        seeded with 0 (the global state is not touched).
+    train_flg : bool, default True
+        Which mode to check.
+    eps : float, default 1e-6
+        Step of the central difference.
+
+    Returns
+    -------
+    GradientCheck
+
+    Examples
+    --------
+    >>> from dropout_book import Dropout
+    >>> result = check_gradient(Dropout(0.5, rng=0, inverted=True), [[1.0, 2.0], [3.0, 4.0]])
+    >>> result.max_abs_error < 1e-8
+    True
+    """
+    x64 = np.array(x, dtype=np.float64, copy=True)
+    if dout is None:
+        dout = np.random.default_rng(0).standard_normal(x64.shape)
+    upstream = np.array(dout, dtype=np.float64, copy=True)
+    layer.forward(x64, train_flg)
+    analytic = np.asarray(layer.backward(upstream), dtype=np.float64)
+    mask, ratio, inverted = layer.mask, layer.dropout_ratio, layer.inverted
+
+    def loss(z: Float64Array) -> float:
+        if mask is None:
+            y = functional.forward_inference(z, ratio, inverted=inverted)
+        else:
+            y = functional.forward_train(z, mask, ratio, inverted=inverted)
+        return float(np.sum(upstream * y))
+
+    numerical = numerical_gradient(loss, x64, eps)
+    error = float(np.max(np.abs(analytic - numerical), initial=0.0))
+    return GradientCheck(analytic, numerical, error)
