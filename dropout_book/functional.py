@@ -77,7 +77,8 @@ def draw_mask(
     """
     ratio = check_dropout_ratio(dropout_ratio)
     generator = check_rng(rng)
-    dims = (shape,) if isinstance(shape, int) else tuple(shape)
+    # A NumPy integer (say n // 2 for an int64 n) is a valid 1-d shape too, not a sequence.
+    dims = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
     uniform = np.random.rand(*dims) if generator is None else generator.random(dims)
     return np.asarray(uniform > ratio)
 
@@ -137,12 +138,13 @@ def forward_train(
     ratio = check_dropout_ratio(dropout_ratio)
     values = as_float_array(x, "x")
     keep = _check_mask(mask, values.shape)
+    if inverted and ratio == 1.0:
+        # Every unit is dropped; x * 0 would turn inf into nan (with a warning), and 1 / 0 has
+        # no meaning, so the product is never formed.
+        return np.zeros(values.shape, dtype=values.dtype)
     # np.asarray: a 0-d product is a NumPy scalar; callers always get an ndarray back.
     out = np.asarray(values * keep)
     if inverted:
-        if ratio == 1.0:
-            # Every unit is dropped; x * 0 would turn inf into nan, and 1 / 0 has no meaning.
-            return np.zeros_like(out)
         np.divide(out, 1.0 - ratio, out=out)
     return out
 

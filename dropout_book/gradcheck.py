@@ -7,6 +7,8 @@ runs the layer once, then differentiates the functional forward pass with that s
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,11 +16,22 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dropout_book import functional
+from dropout_book._checks import check_same_shape
 from dropout_book.layer import Dropout
 
 __all__ = ["GradientCheck", "check_gradient", "numerical_gradient"]
 
 Float64Array = NDArray[np.float64]
+
+
+def _check_eps(eps: object) -> float:
+    # bool is an int (True == 1), but a flag passed by mistake is never a step size.
+    if isinstance(eps, bool | np.bool_) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be a positive finite number, got {eps!r}")
+    step = float(eps)
+    if not (math.isfinite(step) and step > 0.0):
+        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
+    return step
 
 
 def numerical_gradient(
@@ -43,26 +56,27 @@ def numerical_gradient(
 
     Raises
     ------
+    TypeError
+        If ``eps`` is not a real number (booleans included).
     ValueError
-        If ``eps`` is not a positive finite number.
+        If ``eps`` is not positive and finite.
 
     Examples
     --------
     >>> numerical_gradient(lambda z: float((z**2).sum()), [1.0, -2.0])
     array([ 2., -4.])
     """
-    if not (isinstance(eps, int | float) and np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
+    step = _check_eps(eps)
     work = np.array(x, dtype=np.float64, copy=True)
     grad = np.zeros_like(work)
     for index in np.ndindex(work.shape):
         original = work[index]
-        work[index] = original + eps
+        work[index] = original + step
         upper = f(work)
-        work[index] = original - eps
+        work[index] = original - step
         lower = f(work)
         work[index] = original
-        grad[index] = (upper - lower) / (2.0 * eps)
+        grad[index] = (upper - lower) / (2.0 * step)
     return grad
 
 
@@ -117,6 +131,12 @@ def check_gradient(
     -------
     GradientCheck
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``eps`` is not a positive finite number or ``dout``'s shape differs from ``x``'s;
+        checked before the forward pass, so the layer and the generators are left unchanged.
+
     Examples
     --------
     >>> from dropout_book import Dropout
@@ -124,10 +144,12 @@ def check_gradient(
     >>> result.max_abs_error < 1e-8
     True
     """
+    _check_eps(eps)  # before the forward pass, so a bad step changes neither layer nor RNG
     x64 = np.array(x, dtype=np.float64, copy=True)
     if dout is None:
         dout = np.random.default_rng(0).standard_normal(x64.shape)
     upstream = np.array(dout, dtype=np.float64, copy=True)
+    check_same_shape(upstream, x64.shape)
     layer.forward(x64, train_flg)
     analytic = np.asarray(layer.backward(upstream), dtype=np.float64)
     mask, ratio, inverted = layer.mask, layer.dropout_ratio, layer.inverted
