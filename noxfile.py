@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -47,3 +51,51 @@ def typecheck(session: nox.Session) -> None:
     """Mypy in strict mode over the package and the tests."""
     install_group(session, "typecheck")
     session.run("mypy")
+
+
+DOCS_BUILD = Path(__file__).resolve().parent / "_build"
+DOCS_HTML = DOCS_BUILD / "html"
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the site strictly into _build/html, then run its tests (`-- --serve` serves it)."""
+    install_group(session, "docs-tests")
+    # A clean build every time: no stale page survives, and the result is one of the two builds
+    # the reproducibility test compares. Locally, unchanged pages still come from the jupyter
+    # cache (conf/conf.py); with CI set, every page is executed afresh.
+    for folder in ("html", "doctrees", "jupyter_execute"):
+        shutil.rmtree(DOCS_BUILD / folder, ignore_errors=True)
+    session.run(
+        "sphinx-build",
+        *("-W", "--keep-going", "-n", "-j", "auto"),
+        *("-c", "conf", "-d", str(DOCS_BUILD / "doctrees")),
+        *("docs", str(DOCS_HTML)),
+    )
+    session.log(f"The site is at {DOCS_HTML / 'index.html'}")
+    session.run(
+        "pytest",
+        *("-m", "docs", "tests/test_docs_build.py"),
+        env={"DROPOUT_BOOK_DOCS_HTML": str(DOCS_HTML)},
+    )
+    session.log(f"The site is at {DOCS_HTML / 'index.html'}")
+    if "--serve" in session.posargs:
+        _serve(session)
+
+
+@nox.session(python=PYTHON, venv_backend="none")
+def serve(session: nox.Session) -> None:
+    """Serve the built site on http://127.0.0.1:8000 (`-- PORT` for another port)."""
+    if not (DOCS_HTML / "index.html").is_file():
+        session.error("no site in _build/html: run `nox -s docs` first")
+    _serve(session)
+
+
+def _serve(session: nox.Session) -> None:
+    port = next((arg for arg in session.posargs if arg.isdigit()), "8000")
+    session.log(f"Serving {DOCS_HTML} at http://127.0.0.1:{port}/ (Ctrl+C stops)")
+    session.run(
+        sys.executable,
+        *("-m", "http.server", port, "--bind", "127.0.0.1", "--directory", str(DOCS_HTML)),
+        external=True,
+    )

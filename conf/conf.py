@@ -1,70 +1,180 @@
-"""Sphinx configuration of the dropout_book site: `sphinx-build -c conf docs _build/html`."""
+"""Sphinx configuration of the dropout_book site.
+
+Build with ``nox -s docs`` (strict, into _build/html), or by hand from the repository root:
+``sphinx-build -W --keep-going -n -c conf docs <out>``. Every page is a MyST Markdown notebook
+whose cells run at build time. Our own small extensions live beside this file:
+
+- ``mathml``: renders math to MathML at build time with latex2mathml (no MathJax, no CDN);
+- ``signatures``: readable, resolvable type hints in the API reference;
+- ``notebook_pages``: an .ipynb download of each executed page, and alt text required on images.
+"""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
-sys.path.insert(0, str(CONF_DIR))  # our small extensions (mathml.py) live beside this file
+sys.path.insert(0, str(CONF_DIR))
 
+# --- reproducibility ------------------------------------------------------------------------
+# Two clean builds must give identical HTML (tests/test_docs_build.py checks it). Sphinx,
+# matplotlib and friends take their dates from SOURCE_DATE_EPOCH; the kernels inherit these
+# variables from this process. Any fixed value works (this one is 2026-01-01T00:00Z).
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
+# Stable str/bytes hashing in the kernels (set iteration order shows in printed output).
+os.environ.setdefault("PYTHONHASHSEED", "0")
+# matplotlib prints "building the font cache" to stderr the first time it is imported in a
+# fresh environment; a cell output would then differ between the first build and the next.
+# Build the cache here, in the build process, before any kernel starts.
+import matplotlib.font_manager  # noqa: E402, F401
+
+_BUILD_YEAR = datetime.datetime.fromtimestamp(
+    int(os.environ["SOURCE_DATE_EPOCH"]), datetime.UTC
+).year
+
+# --- project --------------------------------------------------------------------------------
 project = "dropout_book"
 author = "the dropout_book authors"
-copyright = "2025, the dropout_book authors"
+copyright = f"{_BUILD_YEAR}, {author}"
+release = version = metadata.version("dropout_book")
 
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
+    "sphinx_copybutton",
     "mathml",
     "signatures",
+    "notebook_pages",
 ]
-
-exclude_patterns = ["_build", "**.ipynb_checkpoints", ".jupyter_cache"]
+exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", ".jupyter_cache"]
+# Every cross-reference must resolve (also checked by `-n` on the command line).
 nitpicky = True
 
-# --- math: MathML at build time, no MathJax -------------------------------------------------
+# --- math: MathML at build time, no MathJax ---------------------------------------------------
 html_math_renderer = "mathml"
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
+# Only `$`-math that is clearly math: `$5 and $6` in prose stays text.
+myst_dmath_double_inline = True
 
 # --- notebooks ------------------------------------------------------------------------------
+# A cell that raises fails the build, naming the page (MyST-NB otherwise only warns, and the
+# build exits 0: MyST-NB #248, #650). Cells tagged `raises-exception` may raise.
 nb_execution_raise_on_error = True
-nb_execution_timeout = 120
-nb_execution_mode = "force" if os.environ.get("CI") else "cache"
+nb_execution_show_tb = True  # print the failing cell's traceback in the build log
+nb_execution_timeout = 120  # seconds per cell; `None` fails validation (use -1 for none)
+# Locally, pages are executed once and their outputs cached; CI (env CI set) always executes
+# every page afresh. MYST_NB_EXECUTION_MODE overrides both (the docs tests use "force").
+nb_execution_mode = os.environ.get(
+    "DROPOUT_BOOK_NB_EXECUTION_MODE", "force" if os.environ.get("CI") else "cache"
+)
 
 
-def _package_hash() -> str:
+def _cache_key() -> str:
+    """Hash of everything a page's outputs depend on besides its own cells.
+
+    jupyter-cache keys an entry on the cells' source, metadata and the kernelspec only
+    (MyST-NB #299): after an edit to dropout_book, the cache would keep serving outputs computed
+    with the old code. Naming the cache folder by a hash of the package's source (and of the
+    versions of the libraries that compute and draw the outputs) gives every state of the
+    package its own cache, so a change re-executes every page once. Old folders are harmless;
+    delete .jupyter_cache/ to reclaim the space.
+    """
     digest = hashlib.sha256()
     for path in sorted((ROOT / "dropout_book").glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in ("numpy", "matplotlib", "ipykernel"):
+        digest.update(f"{package}=={metadata.version(package)}\0".encode())
     return digest.hexdigest()[:16]
 
 
-nb_execution_cache_path = str(ROOT / ".jupyter_cache" / _package_hash())
+nb_execution_cache_path = str(
+    Path(os.environ.get("DROPOUT_BOOK_JUPYTER_CACHE", ROOT / ".jupyter_cache")) / _cache_key()
+)
+if nb_execution_mode == "cache":
+    # With `-j N`, parallel readers that find no cache database each try to create it, and all
+    # but one crash ("table settings already exists"). Create it here, before Sphinx forks.
+    from jupyter_cache import get_cache
 
-# --- HTML -----------------------------------------------------------------------------------
-html_theme = "sphinx_book_theme"
-html_title = "dropout_book"
-html_static_path = ["_static"]
-templates_path = ["_templates"]
+    get_cache(nb_execution_cache_path).db  # noqa: B018 (the property creates the database)
 
-# TEMPORARY while the content pages are being written: the section toctrees already list every
-# page of the fixed layout, and pages that do not exist yet are skipped instead of failing -W.
-suppress_warnings = ["toc.not_readable"]
+# Alt text for images produced by cells: MyST-NB reads it from the cell's metadata,
+#     ```{code-cell} ipython3
+#     :mystnb:
+#     :  image:
+#     :    alt: Three rows of squares, ...
+#     ```
+# (render_image in myst_nb/core/render.py takes `alt` from the cell-level `image` options;
+# `nb_render_image_options` would set one default for every image, which is no use for alt
+# text). A glued figure takes it from the directive: ```{glue:figure} key``` with `:alt: ...`.
+# conf/notebook_pages.py turns an image without alt text into a build error.
 
 # --- API reference --------------------------------------------------------------------------
-
+# Remote inventories would need the network; conf/inventories/ holds small hand-made ones
+# (written by conf/make_inventories.py) for the NumPy and Python names in our type hints.
 intersphinx_mapping = {
     "numpy": ("https://numpy.org/doc/stable/", str(CONF_DIR / "inventories" / "numpy.inv")),
     "python": ("https://docs.python.org/3/", str(CONF_DIR / "inventories" / "python.inv")),
 }
 autodoc_typehints = "signature"
-
+autodoc_member_order = "bysource"
+autodoc_class_signature = "mixed"
+# numpydoc sections are read by napoleon. Parameter and return types are shown as written in
+# the docstring ("ndarray of shape (N, D)", "float, default 0.5"): free text that is not a
+# list of object names, which Sphinx's type fields would try (and fail) to cross-reference.
 napoleon_google_docstring = False
+napoleon_numpy_docstring = True
 napoleon_use_param = False
 napoleon_use_rtype = False
+napoleon_use_ivar = True
+
+# --- HTML -----------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "dropout_book"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+templates_path = ["_templates"]
+html_last_updated_fmt = None  # a date in every page would break reproducible HTML
+html_copy_source = True  # the .md download in the theme's menu
+html_theme_options = {
+    # The theme derives the source, issues and download links from these. A github.com URL
+    # would be recognised anyway; the provider is set explicitly so that a change of host does
+    # not silently drop the buttons (see /work/shared/PITFALLS.md).
+    "repository_url": "https://github.com/dropout-book/dropout_book",
+    "repository_provider": "github",
+    "repository_branch": "main",
+    "path_to_docs": "docs",
+    "use_repository_button": True,
+    "use_source_button": True,
+    "use_issues_button": True,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+    "show_navbar_depth": 1,
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    # No launch buttons (Binder, Colab, ...): the site must work offline.
+    "launch_buttons": {},
+}
+
+# --- copy buttons ---------------------------------------------------------------------------
+# Only code, never the prompts `>>> ` / `... ` or the printed output of a `>>>` session:
+# Pygments marks prompts as .gp and outputs as .go, which are left out; the prompt regexp is a
+# second line of defence for blocks not lexed as pycon. Cell outputs get no button.
+copybutton_selector = "div:not(.output) > div.highlight pre"
+copybutton_exclude = ".linenos, .gp, .go"
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_remove_prompts = True
+
+# TEMPORARY while the content pages are being written: the section toctrees already list every
+# page of the fixed layout, and pages that do not exist yet are skipped instead of failing -W.
+suppress_warnings = ["toc.not_readable"]

@@ -1,4 +1,4 @@
-"""Write the small local intersphinx inventories in conf/inventories/ (run by hand, output committed).
+"""Write the small intersphinx inventories of conf/inventories/ (run by hand, output committed).
 
 The site is built offline, so remote intersphinx is off. The API pages still link the few NumPy and
 Python objects that appear in dropout_book's type hints; these hand-made inventories list exactly

@@ -22,7 +22,9 @@ from sphinx.ext.intersphinx import missing_reference
 from sphinx.util.typing import stringify_annotation
 
 _ARRAY_LIKE = stringify_annotation(npt.ArrayLike, "smart")
-_NDARRAY = re.compile(r"~numpy\.ndarray\[tuple\[~typing\.Any, \.\.\.\], ~numpy\.dtype\[([^\]]+)\]\]")
+_NDARRAY = re.compile(
+    r"~numpy\.ndarray\[tuple\[~typing\.Any, \.\.\.\], ~numpy\.dtype\[([^\]]+)\]\]"
+)
 _PRIVATE = {"~numpy.random._generator.Generator": "~numpy.random.Generator"}
 
 # Names used in numpydoc type fields -> the object they mean.

@@ -1,0 +1,63 @@
+"""Notebook pages: offer each executed page as .ipynb, and refuse images without alt text.
+
+Download: sphinx-book-theme's download menu lists only the text source (.md) and print-to-PDF for
+text notebooks, but it adds an ``.ipynb`` entry pointing at ``_sources/<ipynb_source>`` whenever a
+page's context sets ``ipynb_source`` (sphinx_book_theme/header_buttons/__init__.py). MyST-NB
+writes every executed notebook, outputs included, to its output folder (``<outdir>/../
+jupyter_execute/<docname>.ipynb``, sphinx_.py); it is copied beside the page's source here and
+announced to the theme, before the theme builds its buttons (priority 501).
+
+Alt text: docutils writes ``alt="<file name>"`` for an image without one, which helps nobody.
+Every image, cell outputs and glued figures included, must carry alt text; a warning (an error
+under -W) names the page otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+
+def executed_notebook(app: Sphinx, docname: str) -> Path | None:
+    path = Path(app.env.mystnb_config.output_folder, *f"{docname}.ipynb".split("/"))
+    return path if path.is_file() else None
+
+
+def add_ipynb_download(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    if doctree is None or pagename not in app.env.found_docs:
+        return
+    notebook = executed_notebook(app, pagename)
+    if notebook is None:
+        return
+    target = Path(app.outdir, "_sources", *f"{pagename}.ipynb".split("/"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def require_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for image in doctree.findall(nodes.image):
+        if not image.get("alt", "").strip():
+            logger.warning(
+                "image without alt text (%s); for a cell output set it in the cell metadata "
+                "(mystnb: image: alt: ...), for a glued figure use glue:figure with :alt:",
+                image.get("uri", "?"),
+                location=(docname, image.line),
+                type="a11y",
+                subtype="alt",
+            )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("html-page-context", add_ipynb_download, priority=500)
+    app.connect("doctree-resolved", require_alt_text)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
