@@ -7,6 +7,7 @@
 array([0., 1., 0., 1.])
 """
 
+from dropout_book.fast import FastDropout
 from dropout_book.functional import (
     backward_inference,
     backward_train,
@@ -21,6 +22,7 @@ from dropout_book.reference import BookDropout
 __all__ = [
     "BookDropout",
     "Dropout",
+    "FastDropout",
     "GradientCheck",
     "backward_inference",
     "backward_train",

@@ -1,0 +1,232 @@
+"""Blocked, multi-threaded kernels behind :class:`dropout_book.FastDropout`.
+
+The flat input is cut into blocks of ``block`` elements. A block is processed with buffers
+of its own size only, so a pass needs little memory beyond its output, and the blocks are
+shared out among threads (NumPy releases the GIL while it draws raw random numbers and runs
+ufuncs, so two threads keep two cores busy).
+
+Element ``k`` of a training pass is kept when the ``k``-th 32-bit word of the pass's random
+stream is at least ``ceil(dropout_ratio * 2**32)``. Word ``2j`` is the low half and word
+``2j + 1`` the high half of raw 64-bit output ``j`` of the layer's PCG64 (or PCG64DXSM) bit
+generator. A block starting at element ``lo`` therefore starts ``lo // 2`` outputs into the
+stream, which PCG64 reaches directly with ``advance``: the mask depends on the seed alone,
+never on the number of threads, the block size or the order in which threads finish.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["BLOCK", "backward", "forward", "keep_threshold", "unpack"]
+
+#: Elements per block: a multiple of 8 (one packed byte never spans two blocks) and of 2
+#: (a raw 64-bit output never spans two blocks). 2**17 elements need about 0.6 MiB of
+#: buffers per thread, small enough to stay in a core's L2 cache.
+BLOCK = 1 << 17
+
+BitGenerator = np.random.PCG64 | np.random.PCG64DXSM
+FloatArray = NDArray[np.floating]
+PackedMask = NDArray[np.uint8]
+
+_WORD_LIMIT = 1 << 32
+
+
+def keep_threshold(dropout_ratio: float) -> int:
+    """Return the smallest 32-bit word that keeps a unit: ``ceil(dropout_ratio * 2**32)``.
+
+    A unit is dropped with probability ``ceil(p * 2**32) / 2**32``: within ``2**-32`` of the
+    *drop* probability ``p``, and exactly ``p`` when ``p`` is a multiple of ``2**-32`` (0, 0.5
+    and 1 included). ``2**32`` means that every unit is dropped.
+
+    Examples
+    --------
+    >>> keep_threshold(0.0), keep_threshold(0.5), keep_threshold(1.0)
+    (0, 2147483648, 4294967296)
+    """
+    # Multiplying a float64 by a power of two is exact, and so is ceil.
+    return math.ceil(dropout_ratio * _WORD_LIMIT)
+
+
+def _words(stream: BitGenerator, count: int) -> NDArray[np.uint32]:
+    """Draw the next ``count`` 32-bit words of ``stream`` (``ceil(count / 2)`` raw outputs)."""
+    raw = stream.random_raw((count + 1) // 2)
+    # Little-endian halves, so that a seed gives the same masks on every platform.
+    return np.asarray(raw, dtype="<u8").view("<u4")[:count]
+
+
+@functools.cache
+def _executor(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dropout_book")
+
+
+def _run(nblocks: int, workers: int, task: Callable[[Callable[[], int | None]], None]) -> None:
+    """Run ``task`` on up to ``workers`` threads (this one included), sharing out the blocks.
+
+    Each call of ``task`` claims block indices through the function it is given until that
+    returns ``None``; a thread that is slowed down by other work on the machine simply
+    claims fewer blocks.
+    """
+    indices = iter(range(nblocks))
+    lock = threading.Lock()
+
+    def claim() -> int | None:
+        with lock:
+            return next(indices, None)
+
+    helpers = min(workers, nblocks) - 1
+    futures = [_executor(helpers).submit(task, claim) for _ in range(helpers)]
+    task(claim)
+    for future in futures:
+        future.result()
+
+
+def forward(
+    x: FloatArray,
+    bit_generator: BitGenerator,
+    dropout_ratio: float,
+    *,
+    inverted: bool,
+    workers: int,
+    block: int = BLOCK,
+) -> tuple[FloatArray, PackedMask]:
+    """Drop units of ``x`` with a fresh mask: the training forward pass, block by block.
+
+    Parameters
+    ----------
+    x : ndarray of floating dtype, of shape S
+        Input; never modified. Need not be contiguous.
+    bit_generator : numpy.random.PCG64 or numpy.random.PCG64DXSM
+        Source of the mask; advanced by ``ceil(x.size / 2)`` raw outputs.
+    dropout_ratio : float
+        Probability of *dropping* a unit, in [0, 1].
+    inverted : bool
+        Divide the kept values by ``1 - dropout_ratio`` (all zeros when it is 0).
+    workers : int
+        Number of threads, at least 1. The result does not depend on it.
+    block : int, default BLOCK
+        Elements per block, a positive multiple of 8. The result does not depend on it.
+
+    Returns
+    -------
+    out : ndarray of shape S
+        ``x * mask`` (divided by ``1 - dropout_ratio`` when inverted), computed exactly as
+        :func:`dropout_book.functional.forward_train` computes it.
+    packed : ndarray of uint8, of shape ``(ceil(x.size / 8),)``
+        The keep-mask in C order, eight units per byte (``np.packbits``).
+    """
+    size = x.size
+    out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.bool_))
+    packed = np.empty((size + 7) // 8, dtype=np.uint8)
+    flat_out = out.reshape(-1)
+    flat_x = x.reshape(-1) if x.flags.c_contiguous else None
+    threshold = keep_threshold(dropout_ratio)
+    nblocks = -(-size // block)
+    sequential = workers == 1 or nblocks <= 1
+    start = bit_generator.state
+
+    def task(claim: Callable[[], int | None]) -> None:
+        # Threads draw from copies set to the block's own place in the stream; a single
+        # thread draws the blocks in order straight from the layer's bit generator.
+        stream = bit_generator if sequential else type(bit_generator)(0)
+        keep_buffer = np.empty(min(block, size), dtype=np.bool_)
+        while (index := claim()) is not None:
+            lo = index * block
+            hi = min(lo + block, size)
+            keep = keep_buffer[: hi - lo]
+            if not sequential:
+                stream.state = start
+                stream.advance(lo // 2)
+            if threshold >= _WORD_LIMIT:
+                stream.advance((hi - lo + 1) // 2)
+                keep.fill(False)
+            else:
+                np.greater_equal(_words(stream, hi - lo), threshold, out=keep)
+            x_block = flat_x[lo:hi] if flat_x is not None else x.flat[lo:hi]
+            out_block = flat_out[lo:hi]
+            np.multiply(x_block, keep, out=out_block)
+            if inverted:
+                if dropout_ratio == 1.0:
+                    out_block.fill(0)
+                else:
+                    np.divide(out_block, 1.0 - dropout_ratio, out=out_block)
+            packed[lo // 8 : (hi + 7) // 8] = np.packbits(keep)
+
+    _run(nblocks, workers, task)
+    if not sequential:
+        bit_generator.advance((size + 1) // 2)
+    return out, packed
+
+
+def backward(
+    dout: FloatArray,
+    packed: PackedMask,
+    dropout_ratio: float,
+    *,
+    inverted: bool,
+    workers: int,
+    block: int = BLOCK,
+) -> FloatArray:
+    """Apply a packed keep-mask to ``dout``: the gradient of :func:`forward`, block by block.
+
+    Parameters
+    ----------
+    dout : ndarray of floating dtype, of shape S
+        Upstream gradient; never modified.
+    packed : ndarray of uint8
+        The mask returned by :func:`forward` for an input of ``dout``'s size.
+    dropout_ratio : float
+        Probability of *dropping* a unit, in [0, 1].
+    inverted : bool
+        Whether the forward pass was inverted.
+    workers : int
+        Number of threads, at least 1.
+    block : int, default BLOCK
+        Elements per block, a positive multiple of 8.
+
+    Returns
+    -------
+    dx : ndarray of shape S
+        ``dout * mask`` (divided by ``1 - dropout_ratio`` when inverted), computed exactly as
+        :func:`dropout_book.functional.backward_train` computes it.
+    """
+    size = dout.size
+    dx = np.empty(dout.shape, dtype=np.result_type(dout.dtype, np.bool_))
+    flat_dx = dx.reshape(-1)
+    flat_dout = dout.reshape(-1) if dout.flags.c_contiguous else None
+
+    def task(claim: Callable[[], int | None]) -> None:
+        while (index := claim()) is not None:
+            lo = index * block
+            hi = min(lo + block, size)
+            keep = np.unpackbits(packed[lo // 8 : (hi + 7) // 8], count=hi - lo).view(np.bool_)
+            dout_block = flat_dout[lo:hi] if flat_dout is not None else dout.flat[lo:hi]
+            dx_block = flat_dx[lo:hi]
+            np.multiply(dout_block, keep, out=dx_block)
+            if inverted:
+                if dropout_ratio == 1.0:
+                    dx_block.fill(0)
+                else:
+                    np.divide(dx_block, 1.0 - dropout_ratio, out=dx_block)
+
+    _run(-(-size // block), workers, task)
+    return dx
+
+
+def unpack(packed: PackedMask, shape: tuple[int, ...]) -> NDArray[np.bool_]:
+    """Return the boolean keep-mask of ``shape`` held in ``packed`` (a new array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpack(np.packbits([True, False, True]), (3,))
+    array([ True, False,  True])
+    """
+    count = math.prod(shape)
+    return np.unpackbits(packed, count=count).view(np.bool_).reshape(shape)
