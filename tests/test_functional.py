@@ -65,6 +65,15 @@ class TestDrawMask:
         mask = draw_mask(shape, 0.5, rng=0)
         np.testing.assert_array_equal(mask, np.random.default_rng(0).random(3) > 0.5)
 
+    @pytest.mark.parametrize("rng", [None, 3])
+    def test_comparison_is_strict(self, rng: int | None) -> None:
+        """A unit is kept iff its uniform draw is strictly greater than the ratio."""
+        np.random.seed(0)
+        uniform = np.random.rand(4) if rng is None else np.random.default_rng(rng).random(4)
+        for ratio, kept in ((uniform[1], False), (np.nextafter(uniform[1], 0.0), True)):
+            np.random.seed(0)
+            assert bool(draw_mask(4, float(ratio), rng)[1]) is kept
+
     def test_zero_ratio_keeps_all_and_one_drops_all(self) -> None:
         """Ratio 1 drops every unit (u < 1); ratio 0 keeps every unit of this seeded draw."""
         assert not draw_mask(1000, 1.0, rng=1).any()

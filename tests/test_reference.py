@@ -100,6 +100,23 @@ class TestDropoutReproducesTheBook:
                 assert_identical(ours.backward(dout), book.backward(dout))
 
     @pytest.mark.parametrize("seed", SEEDS)
+    @pytest.mark.parametrize("index", [0, 3, 7])
+    def test_ties_follow_the_books_strict_comparison(self, seed: int, index: int) -> None:
+        """A ratio equal to a draw drops that unit and one just below keeps it, as u > p does."""
+        # Masks of the same law (u >= p, 1 - u < 1 - p) differ from the book's only here.
+        np.random.seed(seed)
+        uniform = np.random.rand(8)
+        for ratio, kept in ((uniform[index], False), (np.nextafter(uniform[index], 0.0), True)):
+            book, ours = BookFromDescription(float(ratio)), Dropout(float(ratio))
+            np.random.seed(seed)
+            book.forward(np.ones(8))
+            np.random.seed(seed)
+            ours.forward(np.ones(8))
+            assert ours.mask is not None
+            assert bool(ours.mask[index]) is kept
+            assert_identical(ours.mask, book.mask)
+
+    @pytest.mark.parametrize("seed", SEEDS)
     def test_global_state_advances_as_the_books(self, seed: int) -> None:
         """After the same calls the global state is where the book leaves it: same draws used."""
         finals = []
