@@ -99,3 +99,22 @@ def _serve(session: nox.Session) -> None:
         *("-m", "http.server", port, "--bind", "127.0.0.1", "--directory", str(DOCS_HTML)),
         external=True,
     )
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: the book's layer, Dropout, FastDropout, torch and np.copyto (not a test).
+
+    Installs the bench group (torch==2.13.0, the CPU build) and runs
+    benchmarks/bench_dropout.py; `-- --quick` for small sizes, `-- --help` for the options.
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on the project's machines, are unset for the
+    benchmark command only, so that the BLAS libraries tune themselves to the CPU as on a
+    user's machine; no other session and no test changes them.
+    """
+    install_group(session, "bench")
+    session.run(
+        "python",
+        "benchmarks/bench_dropout.py",
+        *session.posargs,
+        env={"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None},
+    )
