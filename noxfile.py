@@ -68,7 +68,9 @@ def docs(session: nox.Session) -> None:
         shutil.rmtree(DOCS_BUILD / folder, ignore_errors=True)
     session.run(
         "sphinx-build",
-        *("-W", "--keep-going", "-n", "-j", "auto"),
+        # -T: a cell that raises stops the build with MyST-NB's ExecutionError, which names the
+        # page; -T also prints its cause, the failing cell and its traceback.
+        *("-T", "-W", "--keep-going", "-n", "-j", "auto"),
         *("-c", "conf", "-d", str(DOCS_BUILD / "doctrees")),
         *("docs", str(DOCS_HTML)),
     )

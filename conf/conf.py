@@ -139,7 +139,8 @@ napoleon_use_ivar = True
 html_theme = "sphinx_book_theme"
 html_title = "dropout_book"
 html_static_path = ["_static"]
-html_css_files = ["custom.css"]
+# reader-fixes.css: layout fixes found by the browser tests (tests/browser); each rule says why.
+html_css_files = ["reader-fixes.css"]
 templates_path = ["_templates"]
 html_last_updated_fmt = None  # a date in every page would break reproducible HTML
 html_copy_source = True  # the .md download in the theme's menu
@@ -160,6 +161,10 @@ html_theme_options = {
     "show_navbar_depth": 1,
     "show_toc_level": 2,
     "navigation_with_keys": False,
+    # pydata-sphinx-theme 0.20 puts a search field in a top bar of its own by default, which
+    # sphinx-book-theme 1.4 then shows above its layout: a second search field across the whole
+    # width (sphinx-book-theme #986). The sidebar's search field and Ctrl+K remain.
+    "navbar_persistent": [],
     # No launch buttons (Binder, Colab, ...): the site must work offline.
     "launch_buttons": {},
 }

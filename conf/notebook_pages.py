@@ -5,7 +5,10 @@ text notebooks, but it adds an ``.ipynb`` entry pointing at ``_sources/<ipynb_so
 page's context sets ``ipynb_source`` (sphinx_book_theme/header_buttons/__init__.py). MyST-NB
 writes every executed notebook, outputs included, to its output folder (``<outdir>/../
 jupyter_execute/<docname>.ipynb``, sphinx_.py); it is copied beside the page's source here and
-announced to the theme, before the theme builds its buttons (priority 501).
+announced to the theme, before the theme builds its buttons (priority 501). On the way, the
+notebook loses MyST-NB's bookkeeping (source map, text-format metadata) and its cells get ids
+derived from their position and source, instead of the random ids jupytext draws on each read,
+so that the download, like the HTML, is the same from one build to the next.
 
 Alt text: docutils writes ``alt="<file name>"`` for an image without one, which helps nobody.
 Every image, cell outputs and glued figures included, must carry alt text; a warning (an error
@@ -14,10 +17,11 @@ under -W) names the page otherwise.
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -30,6 +34,16 @@ def executed_notebook(app: Sphinx, docname: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def for_download(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    for key in ("source_map", "file_format", "jupytext"):
+        notebook.metadata.pop(key, None)
+    for index, cell in enumerate(notebook.cells):
+        digest = hashlib.sha256(f"{index}\0{cell.source}".encode()).hexdigest()
+        cell.id = f"cell-{index}-{digest[:8]}"
+    nbformat.validate(notebook)
+    return notebook
+
+
 def add_ipynb_download(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -40,7 +54,7 @@ def add_ipynb_download(
         return
     target = Path(app.outdir, "_sources", *f"{pagename}.ipynb".split("/"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(notebook, target)
+    nbformat.write(for_download(nbformat.read(notebook, as_version=4)), target)
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
