@@ -109,9 +109,12 @@ class Dropout:
         self._dropout_ratio = check_dropout_ratio(value)
 
     def __repr__(self) -> str:
+        # A Generator's own repr carries its memory address, which would make every printed
+        # layer (and every built page that shows one) differ from run to run.
+        rng = "None" if self.rng is None else f"Generator({type(self.rng.bit_generator).__name__})"
         return (
             f"{type(self).__name__}(dropout_ratio={self._dropout_ratio!r}, "
-            f"rng={self.rng!r}, inverted={self.inverted!r})"
+            f"rng={rng}, inverted={self.inverted!r})"
         )
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> NDArray[np.floating]:

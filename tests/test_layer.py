@@ -59,6 +59,12 @@ class TestConstruction:
             "Dropout(dropout_ratio=0.25, rng=None, inverted=True)"
         )
 
+    def test_repr_names_the_generator_without_an_address(self) -> None:
+        """A generator shows as its bit generator's name, so printed layers are reproducible."""
+        assert repr(Dropout(0.5, rng=3)) == (
+            "Dropout(dropout_ratio=0.5, rng=Generator(PCG64), inverted=False)"
+        )
+
     def test_rng_is_stored_as_a_generator(self) -> None:
         """An int seed becomes a Generator; a Generator is kept as the same object."""
         generator = np.random.default_rng(1)
