@@ -233,14 +233,20 @@ def measure(
         implementations.append(Torch(torch))
     floor_out = np.empty_like(x)
 
-    cases: dict[str, Callable[[], object]] = {
-        "floor": lambda: np.copyto(floor_out, x),
-        "copy": x.copy,
-    }
+    # One round runs these in this order, and the next round starts over. Backward uses the
+    # mask of the forward call just before it. torch goes first and `copy` right after it:
+    # PyTorch's OpenMP threads spin for a moment after each call, which would otherwise slow
+    # down (or, for the floor, flatter the others against) whatever comes next.
+    cases: dict[str, Callable[[], object]] = {}
     for impl in implementations:
         cases[f"{impl.name}/forward"] = lambda impl=impl: impl.forward(x)  # type: ignore[misc]
         cases[f"{impl.name}/backward"] = lambda impl=impl: impl.backward(dout)  # type: ignore[misc]
-    # Backward uses the mask of the forward call just before it, within each round.
+    cases = {
+        **{key: case for key, case in cases.items() if key.startswith("torch/")},
+        "copy": x.copy,
+        "floor": lambda: np.copyto(floor_out, x),
+        **{key: case for key, case in cases.items() if not key.startswith("torch/")},
+    }
     samples = interleaved(cases, rounds)
     floor = min(samples["floor"])
 

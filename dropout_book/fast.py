@@ -1,12 +1,12 @@
 """A faster, leaner Dropout for large arrays: blocked, multi-threaded, with a one-bit mask.
 
 The book's layer draws one float64 uniform per element with ``np.random.rand``, whatever the
-input's dtype, and keeps a one-byte boolean mask: for a float32 input that is three passes over
-three times the input's memory before any dropping happens. :class:`FastDropout` draws 32 random
-bits per element straight from the bit generator, block by block in small buffers shared out
-among threads, and keeps its mask packed eight units to a byte. It follows the same protocol as
-:class:`dropout_book.Dropout`, but draws from a different random stream: choose it explicitly,
-and seed it through its own ``rng``.
+input's dtype (for float32 input, random numbers twice the input's size), and keeps a boolean
+mask of one byte per element. :class:`~dropout_book.FastDropout` compares 32 raw random bits
+per element with an integer threshold, block by block in small buffers shared out among
+threads, and keeps its mask packed eight units to a byte. It follows the protocol of
+:class:`dropout_book.Dropout`, but draws from another random stream: choose it explicitly, and
+seed it through its own ``rng``.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class FastDropout(Dropout):
     outputs into the stream, which PCG64 reaches with ``advance``; so a seed gives the same
     masks whatever the number of threads or the block size. A pass allocates its output and a
     packed mask of :math:`\lceil n/8 \rceil` bytes, plus about 5 bytes per unit of a block
-    (:data:`dropout_book._blocks.BLOCK` units) for each thread.
+    (blocks of 2**17 units) for each thread.
 
     Examples
     --------
@@ -160,7 +160,7 @@ class FastDropout(Dropout):
         return f"{super().__repr__()[:-1]}, workers={self.workers!r})"
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> NDArray[np.floating]:
-        """Drop units (training) or scale (inference), as :meth:`Dropout.forward`.
+        """Drop units (training) or scale (inference), as :meth:`dropout_book.Dropout.forward` does.
 
         Parameters
         ----------
@@ -195,7 +195,7 @@ class FastDropout(Dropout):
         return out
 
     def backward(self, dout: ArrayLike) -> NDArray[np.floating]:
-        """Propagate ``dout`` back through the last forward pass, as :meth:`Dropout.backward`.
+        """Propagate ``dout`` back, as :meth:`dropout_book.Dropout.backward` does.
 
         Parameters
         ----------
