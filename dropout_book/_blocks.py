@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +66,12 @@ def _words(stream: BitGenerator, count: int) -> NDArray[np.uint32]:
 @functools.cache
 def _executor(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dropout_book")
+
+
+if sys.platform != "win32":  # pragma: no branch (Windows has no fork)
+    # A forked child inherits the cached pools but not their threads, and would wait forever
+    # for them (multiprocessing's default start method on Linux is fork): it makes new pools.
+    os.register_at_fork(after_in_child=_executor.cache_clear)
 
 
 def _run(nblocks: int, workers: int, task: Callable[[Callable[[], int | None]], None]) -> None:

@@ -9,7 +9,9 @@ five binomial standard errors, so they are exact and never flaky.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import re
+import sys
 import warnings
 from collections.abc import Callable
 
@@ -197,6 +199,28 @@ class TestThreadsAndBlocks:
             blocks.backward(dout, packed, 0.3, **kwargs),  # type: ignore[arg-type]
             blocks.backward(np.ascontiguousarray(dout), packed, 0.3, **kwargs),  # type: ignore[arg-type]
         )
+
+
+def kept_in_a_fresh_layer() -> int:
+    """Run a multi-block forward pass in a new layer and count the units kept (for a child)."""
+    layer = FastDropout(0.5, rng=1)
+    layer.forward(np.ones(MULTI_BLOCK))
+    assert layer.mask is not None
+    return int(np.count_nonzero(layer.mask))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork on Windows")
+def test_forked_child_gets_its_own_threads() -> None:
+    """After the parent has used its threads, a forked child still runs (and does not hang)."""
+    FastDropout(0.5, rng=0).forward(np.ones(MULTI_BLOCK))
+    expected = kept_in_a_fresh_layer()
+    context = multiprocessing.get_context("fork")
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a process that has threads may deadlock: the hook
+        # under test is what prevents it for dropout_book's own threads.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with context.Pool(1) as pool:
+            assert pool.apply_async(kept_in_a_fresh_layer).get(timeout=60) == expected
 
 
 class TestAgreesWithTheFunctionalCore:
