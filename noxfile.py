@@ -69,8 +69,10 @@ def docs(session: nox.Session) -> None:
     session.run(
         "sphinx-build",
         # -T: a cell that raises stops the build with MyST-NB's ExecutionError, which names the
-        # page; -T also prints its cause, the failing cell and its traceback.
-        *("-T", "-W", "--keep-going", "-n", "-j", "auto"),
+        # page; -T also prints its cause, the failing cell and its traceback. No -j: on two
+        # cores a parallel build was no faster, and it would run the timings of
+        # explanation/fast.md beside another kernel.
+        *("-T", "-W", "--keep-going", "-n"),
         *("-c", "conf", "-d", str(DOCS_BUILD / "doctrees")),
         *("docs", str(DOCS_HTML)),
     )

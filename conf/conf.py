@@ -69,6 +69,9 @@ myst_dmath_double_inline = True
 # build exits 0: MyST-NB #248, #650). Cells tagged `raises-exception` may raise.
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True  # print the failing cell's traceback in the build log
+# A cell's printed output arrives in chunks whose boundaries depend on timing, and MyST-NB
+# renders each chunk as a block of its own: merged, the HTML is the same from build to build.
+nb_merge_streams = True
 nb_execution_timeout = 120  # seconds per cell; `None` fails validation (use -1 for none)
 # Locally, pages are executed once and their outputs cached; CI (env CI set) always executes
 # every page afresh. MYST_NB_EXECUTION_MODE overrides both (the docs tests use "force").
@@ -179,7 +182,3 @@ copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_remove_prompts = True
-
-# TEMPORARY while the content pages are being written: the section toctrees already list every
-# page of the fixed layout, and pages that do not exist yet are skipped instead of failing -W.
-suppress_warnings = ["toc.not_readable"]

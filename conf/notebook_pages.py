@@ -5,7 +5,11 @@ text notebooks, but it adds an ``.ipynb`` entry pointing at ``_sources/<ipynb_so
 page's context sets ``ipynb_source`` (sphinx_book_theme/header_buttons/__init__.py). MyST-NB
 writes every executed notebook, outputs included, to its output folder (``<outdir>/../
 jupyter_execute/<docname>.ipynb``, sphinx_.py); it is copied beside the page's source here and
-announced to the theme, before the theme builds its buttons (priority 501). On the way, the
+announced to the theme, before the theme builds its buttons (priority 501). MyST-NB 1.4 writes
+that file from the notebook *as read*, which its executor fills in place; but a page served from
+the jupyter cache gets its outputs in a new notebook object (core/execute/cache.py,
+``merge_match_into_notebook``), and the file is written without outputs. So in cache mode the
+outputs are merged from the cache here, as MyST-NB does for the page itself. On the way, the
 notebook loses MyST-NB's bookkeeping (source map, text-format metadata) and its cells get ids
 derived from their position and source, instead of the random ids jupytext draws on each read,
 so that the download, like the HTML, is the same from one build to the next.
@@ -18,6 +22,7 @@ under -W) names the page otherwise.
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,17 @@ logger = logging.getLogger(__name__)
 def executed_notebook(app: Sphinx, docname: str) -> Path | None:
     path = Path(app.env.mystnb_config.output_folder, *f"{docname}.ipynb".split("/"))
     return path if path.is_file() else None
+
+
+def with_outputs(app: Sphinx, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    config = app.env.mystnb_config
+    if config.execution_mode != "cache":
+        return notebook
+    from jupyter_cache import get_cache
+
+    with suppress(KeyError):  # not in the cache: the page's cells were not run
+        _, notebook = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
+    return notebook
 
 
 def for_download(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -54,7 +70,8 @@ def add_ipynb_download(
         return
     target = Path(app.outdir, "_sources", *f"{pagename}.ipynb".split("/"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(for_download(nbformat.read(notebook, as_version=4)), target)
+    executed = with_outputs(app, nbformat.read(notebook, as_version=4))
+    nbformat.write(for_download(executed), target)
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 

@@ -32,11 +32,11 @@ NOT_REPRODUCIBLE = {
 }
 
 
-def sphinx_build(source: Path, out: Path, *, jobs: str = "1") -> subprocess.CompletedProcess[str]:
+def sphinx_build(source: Path, out: Path) -> subprocess.CompletedProcess[str]:
     """Build `source` with conf/ into `out/html`, strictly, executing every page afresh."""
     env = {**os.environ, "DROPOUT_BOOK_NB_EXECUTION_MODE": "force"}
     command = [
-        *(sys.executable, "-m", "sphinx", "-T", "-W", "--keep-going", "-n", "-j", jobs),
+        *(sys.executable, "-m", "sphinx", "-T", "-W", "--keep-going", "-n"),
         *("-c", str(CONF), "-d", str(out / "doctrees"), str(source), str(out / "html")),
     ]
     return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -44,7 +44,7 @@ def sphinx_build(source: Path, out: Path, *, jobs: str = "1") -> subprocess.Comp
 
 def build_site(out: Path) -> Path:
     """Build the whole site into `out/html` and return that folder; fail with Sphinx's log."""
-    result = sphinx_build(DOCS, out, jobs="auto")
+    result = sphinx_build(DOCS, out)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     return out / "html"
 
