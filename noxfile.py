@@ -57,10 +57,8 @@ DOCS_BUILD = Path(__file__).resolve().parent / "_build"
 DOCS_HTML = DOCS_BUILD / "html"
 
 
-@nox.session(python=PYTHON)
-def docs(session: nox.Session) -> None:
-    """Build the site strictly into _build/html, then run its tests (`-- --serve` serves it)."""
-    install_group(session, "docs-tests")
+def build_site(session: nox.Session) -> None:
+    """Build the site strictly and from scratch into _build/html (the docs group installed)."""
     # A clean build every time: no stale page survives, and the result is one of the two builds
     # the reproducibility test compares. Locally, unchanged pages still come from the jupyter
     # cache (conf/conf.py); with CI set, every page is executed afresh.
@@ -76,6 +74,13 @@ def docs(session: nox.Session) -> None:
         *("-c", "conf", "-d", str(DOCS_BUILD / "doctrees")),
         *("docs", str(DOCS_HTML)),
     )
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the site strictly into _build/html, then run its tests (`-- --serve` serves it)."""
+    install_group(session, "docs-tests")
+    build_site(session)
     session.log(f"The site is at {DOCS_HTML / 'index.html'}")
     session.run(
         "pytest",
@@ -121,4 +126,26 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_dropout.py",
         *session.posargs,
         env={"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None},
+    )
+
+
+@nox.session(python=PYTHON)
+def browser(session: nox.Session) -> None:
+    """The built site in headless Chromium: every page as a reader loads it, and a reader's clicks.
+
+    Tests the site in _build/html (from `nox -s docs`), building it as the docs session does
+    when it is missing. Needs Debian's Chromium at /usr/bin/chromium (`apt-get install
+    chromium`; DROPOUT_BOOK_CHROMIUM names another); the tests skip without it, and fail when
+    CI is set. Prints the page budget table; screenshots go to _build/screenshots/.
+    """
+    install_group(session, "browser")
+    if not (DOCS_HTML / "index.html").is_file():
+        session.log(f"No site in {DOCS_HTML}: building it first, as `nox -s docs` does")
+        install_group(session, "docs", project=False)
+        build_site(session)
+    session.run(
+        "pytest",
+        *("-m", "browser", "tests/browser"),
+        *session.posargs,
+        env={"DROPOUT_BOOK_SITE": str(DOCS_HTML)},
     )
