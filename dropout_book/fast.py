@@ -59,8 +59,8 @@ class FastDropout(Dropout):
         Probability of **dropping** each unit, in [0, 1] (PyTorch's ``p`` and Keras' ``rate``
         mean the same; the keep probability is ``1 - dropout_ratio``).
     rng : None, int or numpy.random.Generator, optional
-        Source of the masks. ``None`` (default) seeds a private generator from fresh entropy
-        (never the global state); an ``int`` seeds ``numpy.random.default_rng(rng)``; a
+        Source of the masks. An ``int`` seeds a private generator on NumPy's PCG64DXSM bit
+        generator; ``None`` (default) seeds one from fresh entropy (never the global state); a
         ``Generator`` on a PCG64 or PCG64DXSM bit generator is used as it is. Each training
         pass over ``n`` units advances that bit generator by ``ceil(n / 2)`` raw outputs.
     inverted : bool, default False
@@ -103,7 +103,7 @@ class FastDropout(Dropout):
 
     Words :math:`2j` and :math:`2j + 1` are the two halves of raw output :math:`j` of the
     bit generator. A block of units starting at :math:`k` starts :math:`\lfloor k/2 \rfloor`
-    outputs into the stream, which PCG64 reaches with ``advance``; so a seed gives the same
+    outputs into the stream, which PCG64(DXSM) reaches with ``advance``; so a seed gives the same
     masks whatever the number of threads or the block size. A pass allocates its output and a
     packed mask of :math:`\lceil n/8 \rceil` bytes, plus about 5 bytes per unit of a block
     (blocks of 2**17 units) for each thread.
@@ -112,14 +112,14 @@ class FastDropout(Dropout):
     --------
     >>> import numpy as np
     >>> from dropout_book import FastDropout
-    >>> layer = FastDropout(0.5, rng=1)
+    >>> layer = FastDropout(0.5, rng=2)
     >>> x = np.arange(1.0, 9.0, dtype=np.float32)
     >>> layer.forward(x)
-    array([0., 2., 3., 4., 0., 0., 7., 8.], dtype=float32)
+    array([0., 0., 0., 4., 5., 0., 7., 8.], dtype=float32)
     >>> layer.mask
-    array([False,  True,  True,  True, False, False,  True,  True])
+    array([False, False, False,  True,  True, False,  True,  True])
     >>> layer.backward(np.ones(8, dtype=np.float32))
-    array([0., 1., 1., 1., 0., 0., 1., 1.], dtype=float32)
+    array([0., 0., 0., 1., 1., 0., 1., 1.], dtype=float32)
     >>> layer.forward(x, train_flg=False)
     array([0.5, 1. , 1.5, 2. , 2.5, 3. , 3.5, 4. ], dtype=float32)
     """
@@ -132,9 +132,12 @@ class FastDropout(Dropout):
         inverted: bool = False,
         workers: int = 2,
     ) -> None:
-        super().__init__(dropout_ratio, rng=rng, inverted=inverted)
-        if self.rng is None:
-            self.rng = np.random.default_rng()
+        super().__init__(dropout_ratio, rng=rng, inverted=inverted)  # checks all three
+        if not isinstance(rng, np.random.Generator):
+            # A seed, or None for fresh entropy. PCG64DXSM is NumPy's successor to PCG64 (the
+            # bit generator of default_rng): as able to jump ahead, and faster.
+            seed = None if rng is None else int(rng)
+            self.rng = np.random.Generator(np.random.PCG64DXSM(seed))
         _bit_generator(self.rng)
         self.workers = _check_workers(workers)
 

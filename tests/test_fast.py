@@ -33,7 +33,9 @@ def sample(shape: int | tuple[int, ...], seed: int = 0) -> NDArray[np.float64]:
     return np.random.default_rng(seed).standard_normal(shape)
 
 
-def reference_keep(bit_generator: np.random.PCG64, size: int, ratio: float) -> NDArray[np.bool_]:
+def reference_keep(
+    bit_generator: np.random.PCG64 | np.random.PCG64DXSM, size: int, ratio: float
+) -> NDArray[np.bool_]:
     """Draw the documented keep-mask of ``size`` units from ``bit_generator``, in one go."""
     words = bit_generator.random_raw((size + 1) // 2).astype("<u8").view("<u4")[:size]
     return np.asarray(words.astype(np.uint64) >= math.ceil(ratio * 2**32))
@@ -63,8 +65,7 @@ class TestStream:
     def test_masks_follow_the_documented_rule(self, ratio: float) -> None:
         """Successive masks are successive 32-bit words >= ceil(p 2^32), shapes and sizes mixed."""
         layer = FastDropout(ratio, rng=123)
-        twin = np.random.default_rng(123).bit_generator
-        assert isinstance(twin, np.random.PCG64)
+        twin = np.random.PCG64DXSM(123)
         for shape in [(4,), (3, 5), (), (7, 1, 3), (0,), (MULTI_BLOCK,), (1,)]:
             x = sample(shape)
             out = layer.forward(x)
@@ -74,14 +75,23 @@ class TestStream:
             assert generator_state(layer) == twin.state
 
     def test_generator_is_used_and_advanced(self) -> None:
-        """A Generator passed in is the layer's rng, advanced by ceil(n / 2) outputs a pass."""
-        generator = np.random.Generator(np.random.PCG64DXSM(5))
+        """A default_rng Generator (PCG64) is the layer's rng, advanced ceil(n / 2) per pass."""
+        generator = np.random.default_rng(5)
         layer = FastDropout(0.5, rng=generator)
         assert layer.rng is generator
         layer.forward(np.ones(MULTI_BLOCK))
-        twin = np.random.PCG64DXSM(5)
-        twin.advance((MULTI_BLOCK + 1) // 2)
+        twin = np.random.PCG64(5)
+        expected = reference_keep(twin, MULTI_BLOCK, 0.5)
+        np.testing.assert_array_equal(layer.mask, expected)
         assert generator.bit_generator.state == twin.state
+
+    def test_seeds_make_pcg64dxsm_generators(self) -> None:
+        """An int or NumPy integer seed gives a private PCG64DXSM generator of that seed."""
+        for seed in (3, np.int64(3), np.uint8(3)):
+            layer = FastDropout(rng=seed)  # type: ignore[arg-type]
+            assert layer.rng is not None
+            assert layer.rng.bit_generator.state == np.random.PCG64DXSM(3).state
+        assert isinstance(FastDropout().rng, np.random.Generator)
 
     def test_global_state_is_never_used(self, global_rng_state: Callable[[], object]) -> None:
         """rng=None seeds a private generator from fresh entropy; np.random.seed plays no part."""
@@ -376,7 +386,7 @@ class TestStateAndErrors:
         base = repr(Dropout(rng=generator))
         assert repr(layer) == f"Fast{base[:-1]}, workers=2)"
         assert repr(FastDropout(0.25, rng=1, inverted=True, workers=3)).endswith(
-            "dropout_ratio=0.25, rng=Generator(PCG64), inverted=True, workers=3)"
+            "dropout_ratio=0.25, rng=Generator(PCG64DXSM), inverted=True, workers=3)"
         )
 
     def test_mask_is_a_new_bool_array_on_each_access(self) -> None:
