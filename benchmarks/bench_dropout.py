@@ -5,7 +5,8 @@ Compared, in one run and on the same inputs:
 - ``book``: the book's layer, re-implemented inline from its description
   (``mask = np.random.rand(*x.shape) > p``; ``x * mask``; ``dout * mask``);
 - ``Dropout``: :class:`dropout_book.Dropout` in its default (book-compatible) mode;
-- ``FastDropout``: :class:`dropout_book.FastDropout` (two threads by default);
+- ``FastDropout``: :class:`dropout_book.FastDropout` (two threads by default), and
+  ``Fast/1thread``, the same on one thread;
 - ``torch``: ``torch.nn.functional.dropout`` on the CPU, backward through autograd (when torch
   can be imported);
 - ``floor``: ``np.copyto(out, x)`` into a preallocated array, the least memory traffic any
@@ -228,6 +229,7 @@ def measure(
         Book(),
         Layer("Dropout", Dropout(RATIO), mask_bits=8),
         Layer("FastDropout", FastDropout(RATIO, rng=0, workers=workers), mask_bits=1),
+        Layer("Fast/1thread", FastDropout(RATIO, rng=0, workers=1), mask_bits=1),
     ]
     if torch is not None:
         implementations.append(Torch(torch))
@@ -386,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SHAPES), help="element counts")
     parser.add_argument("--dtypes", nargs="+", default=list(DTYPES), choices=DTYPES)
-    parser.add_argument("--rounds", type=int, default=9, help="timing rounds (default 9)")
+    parser.add_argument("--rounds", type=int, default=15, help="timing rounds (default 15)")
     parser.add_argument("--workers", type=int, default=2, help="FastDropout threads")
     parser.add_argument("--quick", action="store_true", help="small sizes and 5 rounds only")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
