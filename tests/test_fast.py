@@ -260,6 +260,17 @@ class TestAgreesWithTheFunctionalCore:
         assert dx.dtype == dtype
         assert_same_values(dx, expected_dx)
 
+    def test_non_native_byte_order(self) -> None:
+        """Big- or little-endian input gives native output, equal to the functional core's."""
+        layer = FastDropout(0.3, rng=3, inverted=True)
+        x = sample(MULTI_BLOCK).astype(np.dtype(np.float64).newbyteorder())
+        out = layer.forward(x)
+        assert layer.mask is not None
+        expected = functional.forward_train(x, layer.mask, 0.3, inverted=True)
+        assert out.dtype == expected.dtype == np.float64
+        assert out.dtype.isnative
+        assert_same_values(out, expected)
+
     @pytest.mark.parametrize("inverted", [False, True])
     @pytest.mark.parametrize("ratio", [0.0, 0.5, 1.0])
     def test_inference_is_dropouts(self, inverted: bool, ratio: float) -> None:
