@@ -61,8 +61,6 @@ nitpicky = True
 # --- math: MathML at build time, no MathJax ---------------------------------------------------
 html_math_renderer = "mathml"
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
-# Only `$`-math that is clearly math: `$5 and $6` in prose stays text.
-myst_dmath_double_inline = True
 
 # --- notebooks ------------------------------------------------------------------------------
 # A cell that raises fails the build, naming the page (MyST-NB otherwise only warns, and the
@@ -74,14 +72,14 @@ nb_execution_show_tb = True  # print the failing cell's traceback in the build l
 nb_merge_streams = True
 nb_execution_timeout = 120  # seconds per cell; `None` fails validation (use -1 for none)
 # Locally, pages are executed once and their outputs cached; CI (env CI set) always executes
-# every page afresh. MYST_NB_EXECUTION_MODE overrides both (the docs tests use "force").
+# every page afresh. DROPOUT_BOOK_NB_EXECUTION_MODE overrides both (the docs tests use "force").
 nb_execution_mode = os.environ.get(
     "DROPOUT_BOOK_NB_EXECUTION_MODE", "force" if os.environ.get("CI") else "cache"
 )
 
 
 def _cache_key() -> str:
-    """Hash of everything a page's outputs depend on besides its own cells.
+    """Hash of what a page's outputs depend on besides its own cells: our package and its tools.
 
     jupyter-cache keys an entry on the cells' source, metadata and the kernelspec only
     (MyST-NB #299): after an edit to dropout_book, the cache would keep serving outputs computed
@@ -93,6 +91,7 @@ def _cache_key() -> str:
     digest = hashlib.sha256()
     for path in sorted((ROOT / "dropout_book").glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"python=={sys.version}\0".encode())
     for package in ("numpy", "matplotlib", "ipykernel"):
         digest.update(f"{package}=={metadata.version(package)}\0".encode())
     return digest.hexdigest()[:16]
