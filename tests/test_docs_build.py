@@ -89,6 +89,15 @@ def test_raises_exception_cell_does_not_fail_the_build(tmp_path: Path) -> None:
     assert 'alt="A rising straight line."' in page
 
 
+def test_figure_without_alt_text_fails_the_build(tmp_path: Path) -> None:
+    """An image output without alt text is a build error that names the page."""
+    result = sphinx_build(FIXTURES / "missing-alt", tmp_path)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert "unlabelled-figure.md" in log
+    assert "image without alt text" in log
+
+
 # --- the whole site ------------------------------------------------------------------------------
 
 
