@@ -75,6 +75,14 @@ def add_ipynb_download(
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def line_of(node: nodes.Node) -> int | None:
+    """Line of the node, or of the nearest enclosing node that knows it (the code cell)."""
+    current: nodes.Node | None = node
+    while current is not None and not current.line:
+        current = current.parent
+    return current.line if current is not None else None
+
+
 def require_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for image in doctree.findall(nodes.image):
         if not image.get("alt", "").strip():
@@ -82,7 +90,7 @@ def require_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None
                 "image without alt text (%s); for a cell output set it in the cell metadata "
                 "(mystnb: image: alt: ...), for a glued figure use glue:figure with :alt:",
                 image.get("uri", "?"),
-                location=(docname, image.line),
+                location=(docname, line_of(image)),
                 type="a11y",
                 subtype="alt",
             )
