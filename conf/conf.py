@@ -147,9 +147,9 @@ templates_path = ["_templates"]
 html_last_updated_fmt = None  # a date in every page would break reproducible HTML
 html_copy_source = True  # the .md download in the theme's menu
 html_theme_options = {
-    # The theme derives the source, issues and download links from these. A github.com URL
-    # would be recognised anyway; the provider is set explicitly so that a change of host does
-    # not silently drop the buttons (see /work/shared/PITFALLS.md).
+    # The theme derives the repository, source and issues links from these. It guesses the
+    # provider from the URL's host and stops the build when it cannot (a mirror or a
+    # self-hosted forge): the provider is stated, not guessed.
     "repository_url": "https://github.com/dropout-book/dropout_book",
     "repository_provider": "github",
     "repository_branch": "main",
