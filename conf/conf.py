@@ -140,6 +140,9 @@ napoleon_use_ivar = True
 # --- HTML -----------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "dropout_book"
+# A page without an icon makes browsers ask for /favicon.ico, which the site does not have.
+# The icon is a mask: kept units as discs, dropped units as rings.
+html_favicon = "_static/favicon.svg"
 html_static_path = ["_static"]
 # reader-fixes.css: layout fixes found by the browser tests (tests/browser); each rule says why.
 html_css_files = ["reader-fixes.css"]
