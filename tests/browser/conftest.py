@@ -43,7 +43,6 @@ if TYPE_CHECKING:
         Error,
         Page,
         Request,
-        Response,
         Route,
         ViewportSize,
     )
@@ -117,6 +116,7 @@ CONTENT = """() => {
                 tags: [...cell.classList].filter((c) => c.startsWith("tag_")),
             };
         }),
+        icon: document.querySelector("link[rel~='icon']")?.href ?? null,
         links: [...document.querySelectorAll("a[href]")].map((a) => a.href)
             .filter((href) => href.startsWith(location.origin)),
     };
@@ -355,6 +355,14 @@ class PhoneVisit:
 
 # The desktop visits of the run, for the budget table printed at the end.
 VISITS: dict[str, DesktopVisit] = {}
+# Every request the local server answered, in order: (path, status). The server's view also
+# holds what the browser asks for on its own, such as /favicon.ico.
+SERVED: list[tuple[str, int]] = []
+
+
+def served_since(mark: int) -> list[str]:
+    """Return the requests answered with anything but 200 since SERVED had `mark` entries."""
+    return [f"{status} {path}" for path, status in SERVED[mark:] if status != 200]
 
 
 def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
@@ -372,10 +380,6 @@ def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
         if traffic.recording and request.url.startswith(("http:", "https:")):
             traffic.requests += 1
 
-    def on_response(response: Response) -> None:
-        if traffic.recording and response.url.startswith(base_url) and response.status != 200:
-            traffic.bad_status.append(f"{response.status} {response.url}")
-
     def on_failed(request: Request) -> None:
         if traffic.recording and request.url.startswith(base_url):
             traffic.failed.append(f"{request.failure} {request.url}")
@@ -392,7 +396,6 @@ def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
 
     context.route(elsewhere, block)
     page.on("request", on_request)
-    page.on("response", on_response)
     page.on("requestfailed", on_failed)
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
@@ -455,12 +458,14 @@ class SiteVisits:
             context = self.browser.new_context(viewport=DESKTOP, color_scheme="light")
             tab = context.new_page()
             traffic = watch(context, tab, self.base_url)
+            mark = len(SERVED)
             tab.goto(self.base_url + page, wait_until="load")
             tab.wait_for_load_state("networkidle")
             metrics = tab.evaluate(METRICS)
             tab.evaluate(LOAD_IMAGES)
             content = tab.evaluate(CONTENT)
             traffic.recording = False
+            traffic.bad_status = served_since(mark)
             axe = Axe()
             light = axe.run(tab).response["violations"]
             screenshot = self._screenshot(page, "desktop")
@@ -495,10 +500,13 @@ class SiteVisits:
             context = self.browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
             tab = context.new_page()
             traffic = watch(context, tab, self.base_url)
+            mark = len(SERVED)
             tab.goto(self.base_url + page, wait_until="load")
+            tab.wait_for_load_state("networkidle")
             tab.evaluate(LOAD_IMAGES)
             width = tab.evaluate(WIDTH)
             traffic.recording = False
+            traffic.bad_status = served_since(mark)
             screenshot = self._screenshot(page, "phone")
             tab.screenshot(path=screenshot, full_page=True)
             context.close()
@@ -528,10 +536,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    """Serve the site's files without logging every request to the terminal."""
+    """Serve the site's files; note each request's path and status in SERVED, print nothing."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Note the request's path and status."""
+        SERVED.append((self.path, int(code)))
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Log nothing."""
+        """Print nothing."""
 
 
 @pytest.fixture(scope="session")

@@ -174,6 +174,15 @@ def test_internal_links_resolve(desktop: DesktopVisit, site: Path) -> None:
     assert not broken, "\n".join(broken)
 
 
+def test_page_declares_its_tab_icon(desktop: DesktopVisit, site: Path) -> None:
+    """The page names an icon that exists, so browsers do not ask for a missing /favicon.ico."""
+    # Chromium leaves /favicon.ico alone while requests are intercepted, as they are here, so
+    # the missing icon never shows up as a 404 in these tests; a reader's browser asks for it.
+    icon = desktop.content["icon"]
+    assert icon, "no <link rel=icon>: set html_favicon in conf.py"
+    assert (site / unquote(urlsplit(icon).path.lstrip("/"))).is_file(), f"{icon}: no such file"
+
+
 def test_no_horizontal_overflow_on_a_phone(phone: PhoneVisit) -> None:
     """At 390 px the page does not scroll sideways: wide content scrolls in its own box."""
     assert phone.client_width == PHONE_WIDTH
