@@ -173,6 +173,10 @@ html_theme_options = {
     # No launch buttons (Binder, Colab, ...): the site must work offline.
     "launch_buttons": {},
 }
+# The colour mode a first visit starts in. pydata-sphinx-theme reads it from the template
+# context; sphinx-book-theme does not set it, and with it empty the theme logs "Got invalid
+# theme mode" as a console error on every first visit (found by tests/browser).
+html_context = {"default_mode": "auto"}
 
 # --- copy buttons ---------------------------------------------------------------------------
 # Only code, never the prompts `>>> ` / `... ` or the printed output of a `>>>` session:
