@@ -145,7 +145,7 @@ def browser(session: nox.Session) -> None:
         build_site(session)
     session.run(
         "pytest",
-        *("-m", "browser", "tests/browser"),
+        *("-m", "browser", "--tb=short", "tests/browser"),
         *session.posargs,
         env={"DROPOUT_BOOK_SITE": str(DOCS_HTML)},
     )
