@@ -5,12 +5,13 @@ of its own size only, so a pass needs little memory beyond its output, and the b
 shared out among threads (NumPy releases the GIL while it draws raw random numbers and runs
 ufuncs, so two threads keep two cores busy).
 
-Element ``k`` of a training pass is kept when the ``k``-th 32-bit word of the pass's random
-stream is at least ``ceil(dropout_ratio * 2**32)``. Word ``2j`` is the low half and word
-``2j + 1`` the high half of raw 64-bit output ``j`` of the layer's PCG64 (or PCG64DXSM) bit
-generator. A block starting at element ``lo`` therefore starts ``lo // 2`` outputs into the
-stream, which PCG64 reaches directly with ``advance``: the mask depends on the seed alone,
-never on the number of threads, the block size or the order in which threads finish.
+Element ``k`` of a training pass is kept when the ``k``-th word of the pass's random stream is
+at least a threshold (see :func:`keep_rule`). The words are the bytes (8-bit words) or the
+32-bit halves of the raw 64-bit outputs of the layer's PCG64 or PCG64DXSM bit generator, in
+little-endian order: output ``j`` holds words ``8j`` to ``8j + 7``, or ``2j`` and ``2j + 1``. A
+block starting at element ``lo`` therefore starts ``lo // 8`` (or ``lo // 2``) outputs into the
+stream, which PCG64 reaches directly with ``advance``: the mask depends on the seed alone, never
+on the number of threads, the block size or the order in which threads finish.
 """
 
 from __future__ import annotations
@@ -26,41 +27,44 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BLOCK", "backward", "forward", "keep_threshold", "unpack"]
+__all__ = ["BLOCK", "backward", "forward", "keep_rule", "unpack"]
 
-#: Elements per block: a multiple of 8 (one packed byte never spans two blocks) and of 2
-#: (a raw 64-bit output never spans two blocks). 2**17 elements need about 0.6 MiB of
-#: buffers per thread, small enough to stay in a core's L2 cache.
+#: Elements per block: a multiple of 8, so that a packed byte of the mask, and a raw 64-bit
+#: output, never spans two blocks. 2**17 elements need about 0.6 MiB of buffers per thread,
+#: small enough to stay in a core's L2 cache.
 BLOCK = 1 << 17
 
 BitGenerator = np.random.PCG64 | np.random.PCG64DXSM
 FloatArray = NDArray[np.floating]
 PackedMask = NDArray[np.uint8]
 
-_WORD_LIMIT = 1 << 32
 
+def keep_rule(dropout_ratio: float) -> tuple[int, int]:
+    """Return ``(bits, threshold)``: a unit is kept when its ``bits``-bit word is >= threshold.
 
-def keep_threshold(dropout_ratio: float) -> int:
-    """Return the smallest 32-bit word that keeps a unit: ``ceil(dropout_ratio * 2**32)``.
-
-    A unit is dropped with probability ``ceil(p * 2**32) / 2**32``: within ``2**-32`` of the
-    *drop* probability ``p``, and exactly ``p`` when ``p`` is a multiple of ``2**-32`` (0, 0.5
-    and 1 included). ``2**32`` means that every unit is dropped.
+    When ``256 * dropout_ratio`` is a whole number (0, 1/4, 1/2, 3/4, 1 and every multiple of
+    1/256), bytes suffice: ``bits = 8`` and a unit is dropped with probability
+    ``threshold / 256``, exactly the *drop* probability ``p``, for a quarter of the random bits.
+    Otherwise ``bits = 32`` and ``threshold = ceil(p * 2**32)``: a drop probability within
+    ``2**-32`` of ``p``. A threshold of ``2**bits`` drops every unit.
 
     Examples
     --------
-    >>> keep_threshold(0.0), keep_threshold(0.5), keep_threshold(1.0)
-    (0, 2147483648, 4294967296)
+    >>> keep_rule(0.5), keep_rule(0.3), keep_rule(1.0)
+    ((8, 128), (32, 1288490189), (8, 256))
     """
     # Multiplying a float64 by a power of two is exact, and so is ceil.
-    return math.ceil(dropout_ratio * _WORD_LIMIT)
+    scaled = dropout_ratio * 256
+    if scaled.is_integer():
+        return 8, int(scaled)
+    return 32, math.ceil(dropout_ratio * 2**32)
 
 
-def _words(stream: BitGenerator, count: int) -> NDArray[np.uint32]:
-    """Draw the next ``count`` 32-bit words of ``stream`` (``ceil(count / 2)`` raw outputs)."""
-    raw = stream.random_raw((count + 1) // 2)
-    # Little-endian halves, so that a seed gives the same masks on every platform.
-    return np.asarray(raw, dtype="<u8").view("<u4")[:count]
+def _words(stream: BitGenerator, count: int, bits: int) -> NDArray[np.unsignedinteger]:
+    """Draw the next ``count`` words of ``bits`` bits from ``stream``, whole raw outputs."""
+    raw = stream.random_raw(-(-count * bits // 64))
+    # Little-endian order, so that a seed gives the same masks on every platform.
+    return np.asarray(raw, dtype="<u8").view(f"<u{bits // 8}")[:count]
 
 
 @functools.cache
@@ -111,7 +115,8 @@ def forward(
     x : ndarray of floating dtype, of shape S
         Input; never modified. Need not be contiguous.
     bit_generator : numpy.random.PCG64 or numpy.random.PCG64DXSM
-        Source of the mask; advanced by ``ceil(x.size / 2)`` raw outputs.
+        Source of the mask; advanced by ``ceil(x.size * bits / 64)`` raw outputs, with
+        ``bits`` from :func:`keep_rule`.
     dropout_ratio : float
         Probability of *dropping* a unit, in [0, 1].
     inverted : bool
@@ -134,7 +139,8 @@ def forward(
     packed = np.empty((size + 7) // 8, dtype=np.uint8)
     flat_out = out.reshape(-1)
     flat_x = x.reshape(-1) if x.flags.c_contiguous else None
-    threshold = keep_threshold(dropout_ratio)
+    bits, threshold = keep_rule(dropout_ratio)
+    words_per_output = 64 // bits
     nblocks = -(-size // block)
     sequential = workers == 1 or nblocks <= 1
     start = bit_generator.state
@@ -150,12 +156,12 @@ def forward(
             keep = keep_buffer[: hi - lo]
             if not sequential:
                 stream.state = start
-                stream.advance(lo // 2)
-            if threshold >= _WORD_LIMIT:
-                stream.advance((hi - lo + 1) // 2)
+                stream.advance(lo // words_per_output)
+            if threshold >> bits:  # 2**bits: drop every unit
+                stream.advance(-(-(hi - lo) // words_per_output))
                 keep.fill(False)
             else:
-                np.greater_equal(_words(stream, hi - lo), threshold, out=keep)
+                np.greater_equal(_words(stream, hi - lo, bits), threshold, out=keep)
             x_block = flat_x[lo:hi] if flat_x is not None else x.flat[lo:hi]
             out_block = flat_out[lo:hi]
             np.multiply(x_block, keep, out=out_block)
@@ -168,7 +174,7 @@ def forward(
 
     _run(nblocks, workers, task)
     if not sequential:
-        bit_generator.advance((size + 1) // 2)
+        bit_generator.advance(-(-size // words_per_output))
     return out, packed
 
 

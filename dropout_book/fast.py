@@ -62,7 +62,8 @@ class FastDropout(Dropout):
         Source of the masks. An ``int`` seeds a private generator on NumPy's PCG64DXSM bit
         generator; ``None`` (default) seeds one from fresh entropy (never the global state); a
         ``Generator`` on a PCG64 or PCG64DXSM bit generator is used as it is. Each training
-        pass over ``n`` units advances that bit generator by ``ceil(n / 2)`` raw outputs.
+        pass over ``n`` units advances that bit generator by ``ceil(n * b / 64)`` raw
+        outputs, for words of ``b`` bits (see Notes).
     inverted : bool, default False
         ``False``: training returns ``x * mask``, inference ``x * (1 - dropout_ratio)`` (the
         book's convention). ``True``: training returns ``x * mask / (1 - dropout_ratio)``,
@@ -94,32 +95,35 @@ class FastDropout(Dropout):
 
     Notes
     -----
-    Unit :math:`k` is kept when the :math:`k`-th 32-bit word :math:`w_k` of the pass's random
-    stream satisfies :math:`w_k \ge \lceil p\,2^{32} \rceil`, so it is dropped with probability
-    :math:`\lceil p\,2^{32} \rceil / 2^{32}`: within :math:`2^{-32}` of :math:`p`, and exactly
-    :math:`p` for 0, 1/2, 1 and every multiple of :math:`2^{-32}`. The book's
-    ``np.random.rand(...) > p`` has a resolution of :math:`2^{-53}`; neither difference can be
-    seen in any experiment of realistic size.
+    Unit :math:`k` is kept when the :math:`k`-th word :math:`w_k` of the pass's random stream
+    is at least a threshold. When :math:`256\,p` is a whole number (0, 1/4, 1/2, 3/4, 1, any
+    multiple of 1/256) the words are bytes and the threshold is :math:`256\,p`, so a unit is
+    dropped with probability exactly :math:`p`. Otherwise the words have 32 bits and the
+    threshold is :math:`\lceil p\,2^{32} \rceil`: a unit is dropped with probability
+    :math:`\lceil p\,2^{32} \rceil / 2^{32}`, within :math:`2^{-32}` of :math:`p`. The book's
+    ``np.random.rand(...) > p`` has a resolution of :math:`2^{-53}`; no experiment of realistic
+    size can see either difference.
 
-    Words :math:`2j` and :math:`2j + 1` are the two halves of raw output :math:`j` of the
-    bit generator. A block of units starting at :math:`k` starts :math:`\lfloor k/2 \rfloor`
-    outputs into the stream, which PCG64(DXSM) reaches with ``advance``; so a seed gives the same
-    masks whatever the number of threads or the block size. A pass allocates its output and a
-    packed mask of :math:`\lceil n/8 \rceil` bytes, plus about 5 bytes per unit of a block
-    (blocks of 2**17 units) for each thread.
+    The words are the bytes, or the 32-bit halves, of the bit generator's raw 64-bit outputs
+    in little-endian order. A block of units starting at :math:`k` starts
+    :math:`k / 8` (bytes) or :math:`k / 2` outputs into the stream, which PCG64 and PCG64DXSM
+    reach with ``advance``; so a seed gives the same masks whatever the number of threads or
+    the block size. A pass allocates its output and a packed mask of
+    :math:`\lceil n/8 \rceil` bytes, plus about 5 bytes per unit of a block (blocks of 2**17
+    units) for each thread.
 
     Examples
     --------
     >>> import numpy as np
     >>> from dropout_book import FastDropout
-    >>> layer = FastDropout(0.5, rng=2)
+    >>> layer = FastDropout(0.5, rng=3)
     >>> x = np.arange(1.0, 9.0, dtype=np.float32)
     >>> layer.forward(x)
-    array([0., 0., 0., 4., 5., 0., 7., 8.], dtype=float32)
+    array([1., 0., 0., 4., 0., 0., 7., 8.], dtype=float32)
     >>> layer.mask
-    array([False, False, False,  True,  True, False,  True,  True])
+    array([ True, False, False,  True, False, False,  True,  True])
     >>> layer.backward(np.ones(8, dtype=np.float32))
-    array([0., 0., 0., 1., 1., 0., 1., 1.], dtype=float32)
+    array([1., 0., 0., 1., 0., 0., 1., 1.], dtype=float32)
     >>> layer.forward(x, train_flg=False)
     array([0.5, 1. , 1.5, 2. , 2.5, 3. , 3.5, 4. ], dtype=float32)
     """

@@ -1,9 +1,10 @@
 """Tests of dropout_book.fast and dropout_book._blocks: the blocked, multi-threaded layer.
 
-The reference for the masks is the rule the documentation states, re-implemented here in one
-line of NumPy: unit k is kept when the k-th little-endian 32-bit word of the generator's raw
-64-bit outputs is at least ceil(p * 2**32). Statistical tests use a fixed seed and bounds of
-five binomial standard errors, so they are exact and never flaky.
+The reference for the masks is the rule the documentation states, re-implemented here from its
+words: unit k is kept when the k-th little-endian word of the generator's raw 64-bit outputs is
+at least a threshold; the words are bytes and the threshold 256 p when 256 p is a whole number,
+else 32-bit words and ceil(p * 2**32). Statistical tests use a fixed seed and bounds of five
+binomial standard errors, so they are exact and never flaky.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ def reference_keep(
     bit_generator: np.random.PCG64 | np.random.PCG64DXSM, size: int, ratio: float
 ) -> NDArray[np.bool_]:
     """Draw the documented keep-mask of ``size`` units from ``bit_generator``, in one go."""
-    words = bit_generator.random_raw((size + 1) // 2).astype("<u8").view("<u4")[:size]
-    return np.asarray(words.astype(np.uint64) >= math.ceil(ratio * 2**32))
+    if (256 * ratio).is_integer():
+        raw = bit_generator.random_raw(math.ceil(size / 8))
+        words = raw.astype("<u8").view("<u1")[:size].astype(np.int64)
+        return np.asarray(words >= 256 * ratio)
+    raw = bit_generator.random_raw(math.ceil(size / 2))
+    words = raw.astype("<u8").view("<u4")[:size].astype(np.int64)
+    return np.asarray(words >= math.ceil(ratio * 2**32))
 
 
 def binomial_bound(trials: int, probability: float) -> float:
@@ -61,7 +67,7 @@ def generator_state(layer: FastDropout) -> dict[str, object]:
 class TestStream:
     """Masks follow the documented rule, and every pass continues the same stream."""
 
-    @pytest.mark.parametrize("ratio", [0.0, 0.3, 0.5, 0.9, 1.0])
+    @pytest.mark.parametrize("ratio", [0.0, 0.3, 0.5, 0.75, 0.9, 1.0 - 2.0**-33, 1.0])
     def test_masks_follow_the_documented_rule(self, ratio: float) -> None:
         """Successive masks are successive 32-bit words >= ceil(p 2^32), shapes and sizes mixed."""
         layer = FastDropout(ratio, rng=123)
@@ -126,31 +132,35 @@ class TestStream:
         assert generator_state(layer) == state
 
     @pytest.mark.parametrize(
-        ("ratio", "threshold"),
+        ("ratio", "rule"),
         [
-            (0.0, 0),
-            (2.0**-32, 1),
-            (0.25, 2**30),
-            (0.5, 2**31),
-            (1.0 - 2.0**-33, 2**32),
-            (1.0, 2**32),
+            (0.0, (8, 0)),
+            (1 / 256, (8, 1)),
+            (0.25, (8, 64)),
+            (0.5, (8, 128)),
+            (1.0, (8, 256)),
+            (2.0**-32, (32, 1)),
+            (0.3, (32, 1_288_490_189)),
+            (0.5 + 2.0**-40, (32, 2**31 + 1)),
+            (1.0 - 2.0**-33, (32, 2**32)),
         ],
     )
-    def test_keep_threshold(self, ratio: float, threshold: int) -> None:
-        """The threshold is ceil(p 2^32): exact for multiples of 2^-32, 2^32 drops everything."""
-        assert blocks.keep_threshold(ratio) == threshold
+    def test_keep_rule(self, ratio: float, rule: tuple[int, int]) -> None:
+        """Bytes and 256 p when that is whole, else 32-bit words and ceil(p 2^32)."""
+        assert blocks.keep_rule(ratio) == rule
 
 
 class TestThreadsAndBlocks:
     """The result depends on the seed alone: not on threads, block size or input layout."""
 
+    @pytest.mark.parametrize("ratio", [0.4, 0.75])
     @pytest.mark.parametrize("inverted", [False, True])
-    def test_workers_do_not_change_anything(self, inverted: bool) -> None:
+    def test_workers_do_not_change_anything(self, ratio: float, inverted: bool) -> None:
         """1, 2, 3 and 8 threads give the same outputs, masks, gradients and generator state."""
         x, dout = sample((MULTI_BLOCK,)), sample((MULTI_BLOCK,), seed=1)
         results = []
         for workers in (1, 2, 3, 8):
-            layer = FastDropout(0.4, rng=11, inverted=inverted, workers=workers)
+            layer = FastDropout(ratio, rng=11, inverted=inverted, workers=workers)
             outs = [layer.forward(x) for _ in range(2)]
             results.append((outs, layer.mask, layer.backward(dout), generator_state(layer)))
         for outs, mask, dx, state in results[1:]:
@@ -160,7 +170,7 @@ class TestThreadsAndBlocks:
             assert state == results[0][3]
 
     @pytest.mark.parametrize("workers", [1, 3])
-    @pytest.mark.parametrize("ratio", [0.5, 1.0])
+    @pytest.mark.parametrize("ratio", [0.3, 0.5, 1.0 - 2.0**-33, 1.0])
     def test_block_size_does_not_change_anything(self, workers: int, ratio: float) -> None:
         """Blocks of 8, 40 and 4096 units and the default give the same output and mask."""
         x = sample((101, 33))
@@ -297,7 +307,7 @@ class TestAgreesWithTheFunctionalCore:
 class TestStatistics:
     """Each unit is kept with probability 1 - p, independently: checked with fixed seeds."""
 
-    @pytest.mark.parametrize("ratio", [0.1, 0.5, 0.8])
+    @pytest.mark.parametrize("ratio", [0.1, 0.25, 0.5, 0.8])
     @pytest.mark.parametrize("workers", [1, 2])
     def test_kept_count_is_binomial(self, ratio: float, workers: int) -> None:
         """Over 10^6 units the kept count is within 5 binomial standard errors of n(1 - p)."""
@@ -308,9 +318,10 @@ class TestStatistics:
         kept = int(np.count_nonzero(layer.mask))
         assert abs(kept - size * keep) <= binomial_bound(size, keep)
 
-    def test_both_halves_of_a_word_pair_are_independent(self) -> None:
+    @pytest.mark.parametrize("keep", [0.7, 0.75])
+    def test_neighbours_in_a_raw_output_are_independent(self, keep: float) -> None:
         """Units 2j and 2j+1 share a raw output, yet both are kept in about q^2 of the pairs."""
-        size, keep = 1_000_000, 0.7
+        size = 1_000_000
         layer = FastDropout(1.0 - keep, rng=21)
         layer.forward(np.ones(size))
         assert layer.mask is not None
