@@ -5,8 +5,9 @@ Compared, in one run and on the same inputs:
 - ``book``: the book's layer, re-implemented inline from its description
   (``mask = np.random.rand(*x.shape) > p``; ``x * mask``; ``dout * mask``);
 - ``Dropout``: :class:`dropout_book.Dropout` in its default (book-compatible) mode;
-- ``FastDropout``: :class:`dropout_book.FastDropout` (two threads by default), and
-  ``Fast/1thread``, the same on one thread;
+- ``FastDropout``: :class:`dropout_book.FastDropout` (two threads by default);
+  ``Fast/1thread``, the same on one thread; ``Fast p=0.3``, two threads with a ratio that
+  needs 32-bit random words instead of bytes;
 - ``torch``: ``torch.nn.functional.dropout`` on the CPU, backward through autograd (when torch
   can be imported);
 - ``floor``: ``np.copyto(out, x)`` into a preallocated array, the least memory traffic any
@@ -47,7 +48,11 @@ from numpy.typing import NDArray
 import dropout_book
 from dropout_book import Dropout, FastDropout
 
-RATIO = 0.5  # probability of *dropping* a unit, for every implementation
+RATIO = 0.5  # probability of *dropping* a unit, for every implementation but one
+#: FastDropout draws a byte per unit when 256 p is whole (as for 0.5), 32 bits otherwise: one
+#: more row shows that case. The other implementations cost the same whatever p is.
+WORDS_RATIO = 0.3
+FAST_ROWS = ("FastDropout", f"Fast p={WORDS_RATIO}")
 SHAPES = {
     1_000: (10, 100),
     10_000: (100, 100),
@@ -230,6 +235,7 @@ def measure(
         Layer("Dropout", Dropout(RATIO), mask_bits=8),
         Layer("FastDropout", FastDropout(RATIO, rng=0, workers=workers), mask_bits=1),
         Layer("Fast/1thread", FastDropout(RATIO, rng=0, workers=1), mask_bits=1),
+        Layer(FAST_ROWS[1], FastDropout(WORDS_RATIO, rng=0, workers=workers), mask_bits=1),
     ]
     if torch is not None:
         implementations.append(Torch(torch))
@@ -346,25 +352,28 @@ def check_targets(rows: list[Row]) -> list[dict[str, Any]]:
     """Judge the performance targets for 4096 x 4096 float32 on this run's minima."""
     chosen = [row for row in rows if row.size == 16_777_216 and row.dtype == "float32"]
     by_name = {row.name: row for row in chosen}
-    fast = by_name.get("FastDropout")
-    if fast is None:
-        return []
-    r = fast.ratios
-    targets: list[tuple[str, float | None, str, float]] = [
-        ("forward speed-up over the book", ratio(1.0, r["forward_min_over_book"]), ">=", 4.0),
-        ("forward time over the floor", r["forward_min_over_floor"], "<=", 6.0),
-        ("backward time over the floor", r["backward_min_over_floor"], "<=", 2.0),
-        ("mask bits kept per element", r["kept_bits_per_element"], "<=", 1.0),
-        ("forward temporaries over x", r["forward_temporary_over_x"], "<=", 0.25),
-    ]
-    torch_row = by_name.get("torch")
-    if torch_row is not None:
-        speedup = ratio(torch_row.forward_min, fast.forward_min)
-        targets.insert(1, ("forward speed-up over torch", speedup, ">=", 10.0))
     checked = []
-    for label, value, op, bound in targets:
-        met = value is not None and (value >= bound if op == ">=" else value <= bound)
-        checked.append({"target": label, "value": value, "op": op, "bound": bound, "met": met})
+    for name in FAST_ROWS:
+        fast = by_name.get(name)
+        if fast is None:
+            continue
+        r = fast.ratios
+        targets: list[tuple[str, float | None, str, float]] = [
+            ("forward speed-up over the book", ratio(1.0, r["forward_min_over_book"]), ">=", 4),
+            ("forward time over the floor", r["forward_min_over_floor"], "<=", 6.0),
+            ("backward time over the floor", r["backward_min_over_floor"], "<=", 2.0),
+            ("mask bits kept per element", r["kept_bits_per_element"], "<=", 1.0),
+            ("forward temporaries over x", r["forward_temporary_over_x"], "<=", 0.25),
+        ]
+        torch_row = by_name.get("torch")
+        if torch_row is not None:
+            speedup = ratio(torch_row.forward_min, fast.forward_min)
+            targets.insert(1, ("forward speed-up over torch", speedup, ">=", 10.0))
+        for label, value, op, bound in targets:
+            met = value is not None and (value >= bound if op == ">=" else value <= bound)
+            checked.append(
+                {"row": name, "target": label, "value": value, "op": op, "bound": bound, "met": met}
+            )
     return checked
 
 
@@ -413,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nTargets (4096 x 4096 float32, minima of this run):")
         for t in targets:
             print(
-                f"  {'met' if t['met'] else 'MISSED':<6} {t['target']}: "
+                f"  {'met' if t['met'] else 'MISSED':<6} {t['row']:<12} {t['target']}: "
                 f"{fmt(t['value'], '.3g')} ({t['op']} {t['bound']:g})"
             )
     elapsed = time.perf_counter() - started
