@@ -7,7 +7,6 @@ other host are blocked and console messages are recorded.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 FORWARD = "tutorials/forward.html"
-PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
 
 
 def _clean(tab: Tab) -> None:
@@ -70,24 +68,6 @@ def test_copy_button_copies_exactly_a_cells_code(tab: Tab, visits: SiteVisits) -
     copied = page.evaluate("navigator.clipboard.readText()")
     # A trailing newline is harmless when pasted; anything else must match to the character.
     assert copied.removesuffix("\n") == code
-    _clean(tab)
-
-
-def test_copy_button_leaves_out_prompts_and_output(tab: Tab, site: Path) -> None:
-    """The copy button of a ``>>>`` session copies the code lines only, without ``>>>``."""
-    pages = sorted(path for path in site.rglob("*.html") if 'class="gp"' in path.read_text())
-    if not pages:
-        pytest.skip("no page of the site shows a >>> session")
-    page = tab.page
-    page.goto(pages[0].relative_to(site).as_posix())
-    block = page.locator("div.highlight:has(pre .gp)").first
-    block.scroll_into_view_if_needed()
-    shown = block.locator("pre").inner_text()
-    expected = "\n".join(PROMPT.sub("", line) for line in shown.splitlines() if PROMPT.match(line))
-    block.hover()
-    block.locator("button.copybtn").click()
-    copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.rstrip("\n") == expected
     _clean(tab)
 
 
