@@ -2,9 +2,9 @@
 
 >>> import numpy as np
 >>> from dropout_book import Dropout
->>> layer = Dropout(0.5, rng=0)
+>>> layer = Dropout(0.5, rng=3)
 >>> layer.forward(np.ones(4))
-array([0., 1., 0., 1.])
+array([0., 0., 1., 1.])
 """
 
 from dropout_book.fast import FastDropout
