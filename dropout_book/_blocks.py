@@ -27,12 +27,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BLOCK", "backward", "forward", "keep_rule", "unpack"]
+__all__ = ["MAX_BLOCK", "MIN_BLOCK", "backward", "block_size", "forward", "keep_rule", "unpack"]
 
-#: Elements per block: a multiple of 8, so that a packed byte of the mask, and a raw 64-bit
-#: output, never spans two blocks. 2**17 elements need about 0.6 MiB of buffers per thread,
-#: small enough to stay in a core's L2 cache.
-BLOCK = 1 << 17
+#: Bounds of the elements per block. A block is a multiple of 8 elements, so that a packed byte
+#: of the mask, and a raw 64-bit output, never spans two blocks.
+MIN_BLOCK = 1 << 17
+MAX_BLOCK = 1 << 19
+#: Bytes of buffers per element of a block, at most: a 32-bit random word and a boolean.
+BUFFER_BYTES = 5
 
 BitGenerator = np.random.PCG64 | np.random.PCG64DXSM
 FloatArray = NDArray[np.floating]
@@ -58,6 +60,26 @@ def keep_rule(dropout_ratio: float) -> tuple[int, int]:
     if scaled.is_integer():
         return 8, int(scaled)
     return 32, math.ceil(dropout_ratio * 2**32)
+
+
+def block_size(nbytes: int, workers: int) -> int:
+    """Return the elements per block for an array of ``nbytes`` bytes and ``workers`` threads.
+
+    The largest of 2**17, 2**18 and 2**19 whose buffers, over all threads, take at most a
+    quarter of the array (2**17 when none does). Each block costs each thread a few hand-overs
+    of Python's global interpreter lock, so fewer, larger blocks run faster on two threads; the
+    bound keeps the temporary memory a small fraction of the input. The result of a pass does
+    not depend on the block size.
+
+    Examples
+    --------
+    >>> block_size(4 * 4096 * 4096, 2), block_size(4 * 4_000_000, 2), block_size(8_000, 2)
+    (524288, 262144, 131072)
+    """
+    block = MAX_BLOCK
+    while block > MIN_BLOCK and BUFFER_BYTES * block * workers > nbytes // 4:
+        block //= 2
+    return block
 
 
 def _words(stream: BitGenerator, count: int, bits: int) -> NDArray[np.unsignedinteger]:
@@ -106,7 +128,7 @@ def forward(
     *,
     inverted: bool,
     workers: int,
-    block: int = BLOCK,
+    block: int | None = None,
 ) -> tuple[FloatArray, PackedMask]:
     """Drop units of ``x`` with a fresh mask: the training forward pass, block by block.
 
@@ -123,8 +145,9 @@ def forward(
         Divide the kept values by ``1 - dropout_ratio`` (all zeros when it is 0).
     workers : int
         Number of threads, at least 1. The result does not depend on it.
-    block : int, default BLOCK
-        Elements per block, a positive multiple of 8. The result does not depend on it.
+    block : int, optional
+        Elements per block, a positive multiple of 8; by default :func:`block_size`'s. The
+        result does not depend on it.
 
     Returns
     -------
@@ -135,6 +158,7 @@ def forward(
         The keep-mask in C order, eight units per byte (``np.packbits``).
     """
     size = x.size
+    block = block or block_size(x.nbytes, workers)
     out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.bool_))
     packed = np.empty((size + 7) // 8, dtype=np.uint8)
     flat_out = out.reshape(-1)
@@ -185,7 +209,7 @@ def backward(
     *,
     inverted: bool,
     workers: int,
-    block: int = BLOCK,
+    block: int | None = None,
 ) -> FloatArray:
     """Apply a packed keep-mask to ``dout``: the gradient of :func:`forward`, block by block.
 
@@ -201,8 +225,8 @@ def backward(
         Whether the forward pass was inverted.
     workers : int
         Number of threads, at least 1.
-    block : int, default BLOCK
-        Elements per block, a positive multiple of 8.
+    block : int, optional
+        Elements per block, a positive multiple of 8; by default :func:`block_size`'s.
 
     Returns
     -------
@@ -211,6 +235,7 @@ def backward(
         :func:`dropout_book.functional.backward_train` computes it.
     """
     size = dout.size
+    block = block or block_size(dout.nbytes, workers)
     dx = np.empty(dout.shape, dtype=np.result_type(dout.dtype, np.bool_))
     flat_dx = dx.reshape(-1)
     flat_dout = dout.reshape(-1) if dout.flags.c_contiguous else None

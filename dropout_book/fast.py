@@ -109,8 +109,9 @@ class FastDropout(Dropout):
     :math:`k / 8` (bytes) or :math:`k / 2` outputs into the stream, which PCG64 and PCG64DXSM
     reach with ``advance``; so a seed gives the same masks whatever the number of threads or
     the block size. A pass allocates its output and a packed mask of
-    :math:`\lceil n/8 \rceil` bytes, plus about 5 bytes per unit of a block (blocks of 2**17
-    units) for each thread.
+    :math:`\lceil n/8 \rceil` bytes, plus at most 5 bytes per unit of a block for each thread:
+    blocks of 2**17 to 2**19 units, the largest whose buffers stay within a quarter of ``x``
+    (at most 5 MiB in all with two threads).
 
     Examples
     --------

@@ -26,7 +26,7 @@ from dropout_book import _blocks as blocks
 FLOATS: list[type[np.floating]] = [np.float16, np.float32, np.float64, np.longdouble]
 BAD_RATIOS: list[object] = [-0.1, 1.5, float("nan"), "0.5", None, True]
 #: More than two blocks, and an odd number of units, so the last block is short and odd.
-MULTI_BLOCK = 2 * blocks.BLOCK + 12_345
+MULTI_BLOCK = 2 * blocks.MIN_BLOCK + 12_345
 
 
 def sample(shape: int | tuple[int, ...], seed: int = 0) -> NDArray[np.float64]:
@@ -175,7 +175,7 @@ class TestThreadsAndBlocks:
         """Blocks of 8, 40 and 4096 units and the default give the same output and mask."""
         x = sample((101, 33))
         results = []
-        for block in (8, 40, 4096, blocks.BLOCK):
+        for block in (8, 40, 4096, blocks.MIN_BLOCK, None):
             generator = np.random.PCG64(3)
             out, packed = blocks.forward(
                 x, generator, ratio, inverted=True, workers=workers, block=block
@@ -331,7 +331,7 @@ class TestStatistics:
 
     def test_blocks_and_passes_draw_fresh_masks(self) -> None:
         """Two blocks, or two passes, agree on about q^2 + p^2 of their units, not all."""
-        keep, size = 0.5, blocks.BLOCK
+        keep, size = 0.5, blocks.MIN_BLOCK
         layer = FastDropout(1.0 - keep, rng=22)
         layer.forward(np.ones(2 * size))
         first = layer.mask
