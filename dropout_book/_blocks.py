@@ -142,7 +142,7 @@ def forward(
     dropout_ratio : float
         Probability of *dropping* a unit, in [0, 1].
     inverted : bool
-        Divide the kept values by ``1 - dropout_ratio`` (all zeros when it is 0).
+        Divide the kept values by ``1 - dropout_ratio`` (all zeros when ``dropout_ratio`` is 1).
     workers : int
         Number of threads, at least 1. The result does not depend on it.
     block : int, optional
