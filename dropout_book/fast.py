@@ -14,11 +14,10 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from dropout_book import _blocks
-from dropout_book._checks import as_float_array, check_same_shape
-from dropout_book.layer import Dropout, _check_flag
+from dropout_book.layer import Dropout
 
 __all__ = ["FastDropout"]
 
@@ -167,77 +166,23 @@ class FastDropout(Dropout):
     def __repr__(self) -> str:
         return f"{super().__repr__()[:-1]}, workers={self.workers!r})"
 
-    def forward(self, x: ArrayLike, train_flg: bool = True) -> NDArray[np.floating]:
-        """Drop units (training) or scale (inference), as :meth:`dropout_book.Dropout.forward` does.
-
-        Parameters
-        ----------
-        x : array_like of shape S
-            Input; floating dtypes are kept, booleans and integers become float64. Never
-            modified.
-        train_flg : bool, default True
-            ``True`` for training (draw a new mask), ``False`` for inference.
-
-        Returns
-        -------
-        out : ndarray of shape S
-            A new array.
-
-        Raises
-        ------
-        TypeError
-            If ``x`` is complex or not numeric, ``train_flg`` is not a bool, or ``rng`` was
-            replaced by an unsuitable generator. The layer's state and the generator are
-            left unchanged.
-        """
-        if not _check_flag(train_flg, "train_flg"):
-            return super().forward(x, False)
-        values = as_float_array(x, "x")
-        bit_generator = _bit_generator(self.rng)
-        ratio = self._dropout_ratio
+    def _forward_train(self, values: NDArray[np.floating], ratio: float) -> NDArray[np.floating]:
+        bit_generator = _bit_generator(self.rng)  # before drawing: an error changes nothing
         out, packed = _blocks.forward(
             values, bit_generator, ratio, inverted=self.inverted, workers=self.workers
         )
-        self._packed, self._mask_shape, self.train_flg = packed, values.shape, True
-        self._input_shape, self._ratio_at_forward = values.shape, ratio
+        self._packed, self._mask_shape = packed, values.shape
         return out
 
-    def backward(self, dout: ArrayLike) -> NDArray[np.floating]:
-        """Propagate ``dout`` back, as :meth:`dropout_book.Dropout.backward` does.
-
-        Parameters
-        ----------
-        dout : array_like of shape S
-            Gradient of the loss with respect to the last forward output; exactly its shape.
-            Never modified.
-
-        Returns
-        -------
-        dx : ndarray of shape S
-            ``dout * mask`` after a training pass (divided by ``1 - dropout_ratio`` when
-            inverted); ``dout * (1 - dropout_ratio)`` (classic) or a copy of ``dout``
-            (inverted) after an inference pass.
-
-        Raises
-        ------
-        RuntimeError
-            If no forward pass has run yet.
-        ValueError
-            If ``dout``'s shape differs from the last forward input's, or from that of a mask
-            assigned by hand.
-        """
-        packed, mask_shape, input_shape = self._packed, self._mask_shape, self._input_shape
-        if self.train_flg is None or input_shape is None or packed is None or mask_shape is None:
-            # Before any forward pass or after an inference pass: no mask, nothing to speed up.
-            return super().backward(dout)
-        gradient = as_float_array(dout, "dout")
-        check_same_shape(gradient, input_shape)
-        if mask_shape != gradient.shape:
+    def _backward_train(
+        self, gradient: NDArray[np.floating], ratio: float
+    ) -> NDArray[np.floating] | None:
+        # Reads the packed bits, never the mask property, which would unpack them.
+        packed, mask_shape = self._packed, self._mask_shape
+        if packed is None or mask_shape is None:
+            return None
+        if mask_shape != gradient.shape:  # a mask assigned by hand
             raise ValueError(f"mask has shape {mask_shape} but dout has shape {gradient.shape}")
         return _blocks.backward(
-            gradient,
-            packed,
-            self._ratio_at_forward,
-            inverted=self.inverted,
-            workers=self.workers,
+            gradient, packed, ratio, inverted=self.inverted, workers=self.workers
         )

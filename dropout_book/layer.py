@@ -136,19 +136,19 @@ class Dropout:
         Raises
         ------
         TypeError
-            If ``x`` is complex or not numeric, or ``train_flg`` is not a bool. The layer's
-            state and the random generators are left unchanged.
+            If ``x`` is complex or not numeric, ``train_flg`` is not a bool, or ``rng`` was
+            replaced by a generator the layer cannot draw from. The layer's state and the
+            random generators are left unchanged.
         """
         flag = _check_flag(train_flg, "train_flg")
         values = as_float_array(x, "x")
         ratio = self._dropout_ratio
         if flag:
-            mask = self._draw_mask(values.shape)
-            out = functional.forward_train(values, mask, ratio, inverted=self.inverted)
+            out = self._forward_train(values, ratio)  # stores the new mask
         else:
-            mask = None
             out = functional.forward_inference(values, ratio, inverted=self.inverted)
-        self.mask, self.train_flg = mask, flag
+            self.mask = None
+        self.train_flg = flag
         self._input_shape, self._ratio_at_forward = values.shape, ratio
         return out
 
@@ -173,7 +173,8 @@ class Dropout:
         RuntimeError
             If no forward pass has run yet.
         ValueError
-            If ``dout``'s shape differs from the last forward input's.
+            If ``dout``'s shape differs from the last forward input's, or from that of a mask
+            assigned by hand.
         """
         if self.train_flg is None or self._input_shape is None:
             raise RuntimeError(
@@ -182,9 +183,34 @@ class Dropout:
         gradient = as_float_array(dout, "dout")
         check_same_shape(gradient, self._input_shape)
         ratio = self._ratio_at_forward
-        if self.mask is None:
-            return functional.backward_inference(gradient, ratio, inverted=self.inverted)
-        return functional.backward_train(gradient, self.mask, ratio, inverted=self.inverted)
+        dx = self._backward_train(gradient, ratio)
+        if dx is None:
+            dx = functional.backward_inference(gradient, ratio, inverted=self.inverted)
+        return dx
 
-    def _draw_mask(self, shape: tuple[int, ...]) -> NDArray[np.bool_]:
-        return functional.draw_mask(shape, self._dropout_ratio, self.rng)
+    # The two hooks below are the only steps a subclass computes in its own way (see
+    # FastDropout): forward and backward above keep every check and all the state but the mask.
+
+    def _forward_train(self, values: NDArray[np.floating], ratio: float) -> NDArray[np.floating]:
+        """Draw a mask for ``values``, keep it as the layer's mask and return the output.
+
+        Called by :meth:`forward` in training mode only, after every argument check; it must
+        raise before it changes anything (the mask, the generator) or not at all.
+        """
+        mask = functional.draw_mask(values.shape, ratio, self.rng)
+        out = functional.forward_train(values, mask, ratio, inverted=self.inverted)
+        self.mask = mask
+        return out
+
+    def _backward_train(
+        self, gradient: NDArray[np.floating], ratio: float
+    ) -> NDArray[np.floating] | None:
+        """Return ``gradient`` through the layer's mask, or ``None`` if it holds no mask.
+
+        Called by :meth:`backward` once ``gradient`` has the last forward input's shape. No
+        mask (after an inference pass, or ``mask`` set to ``None``) sends :meth:`backward` to
+        the inference gradient; an override should tell from cheap state, not by building one.
+        """
+        if self.mask is None:
+            return None
+        return functional.backward_train(gradient, self.mask, ratio, inverted=self.inverted)
