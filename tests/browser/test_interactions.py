@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import SiteVisits, Tab
+    from tests.browser.traffic import Tab
+    from tests.browser.visits import SiteVisits
 
 pytestmark = pytest.mark.browser
 

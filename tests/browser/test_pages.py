@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import DesktopVisit, PhoneVisit
+    from tests.browser.visits import DesktopVisit, PhoneVisit
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,67 @@
+"""A tab's traffic: other hosts blocked; requests, failures and console messages recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, Request, Route
+
+
+@dataclass
+class Traffic:
+    """The network and console record of one page load."""
+
+    requests: int = 0
+    bad_status: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    # Off once the page has settled: what axe fetches for its checks is not the page's doing.
+    recording: bool = True
+
+
+def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
+    """Block every request to another host, and record requests, statuses and console."""
+    traffic = Traffic()
+
+    def elsewhere(url: str) -> bool:
+        return url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(base_url)
+
+    def block(route: Route) -> None:
+        traffic.blocked.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    def on_request(request: Request) -> None:
+        if traffic.recording and request.url.startswith(("http:", "https:")):
+            traffic.requests += 1
+
+    def on_failed(request: Request) -> None:
+        if traffic.recording and request.url.startswith(base_url):
+            traffic.failed.append(f"{request.failure} {request.url}")
+
+    def on_console(message: ConsoleMessage) -> None:
+        if traffic.recording and message.type in {"error", "warning"}:
+            where = message.location
+            origin = f"{where.get('url', '')}:{where.get('lineNumber', '')}"
+            traffic.console.append(f"{message.type}: {message.text} ({origin})")
+
+    def on_page_error(error: Error) -> None:
+        if traffic.recording:
+            traffic.console.append(f"uncaught exception: {error}")
+
+    context.route(elsewhere, block)
+    page.on("request", on_request)
+    page.on("requestfailed", on_failed)
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    return traffic
+
+
+@dataclass
+class Tab:
+    """A browser tab for an interaction, in a fresh context, with its traffic record."""
+
+    page: Page
+    traffic: Traffic
