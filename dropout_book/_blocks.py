@@ -121,6 +121,26 @@ def _run(nblocks: int, workers: int, task: Callable[[Callable[[], int | None]], 
         future.result()
 
 
+def _apply(
+    values: FloatArray,
+    keep: NDArray[np.bool_],
+    dropout_ratio: float,
+    inverted: bool,
+    out: FloatArray,
+) -> None:
+    """Write one block of ``values * keep`` (over the keep probability when inverted) to ``out``.
+
+    The same arithmetic as :func:`dropout_book.functional.forward_train`, which both passes
+    share: the layer is diagonal, so its gradient applies the same mask to ``dout``.
+    """
+    np.multiply(values, keep, out=out)
+    if inverted:
+        if dropout_ratio == 1.0:
+            out.fill(0)
+        else:
+            np.divide(out, 1.0 - dropout_ratio, out=out)
+
+
 def forward(
     x: FloatArray,
     bit_generator: BitGenerator,
@@ -188,12 +208,7 @@ def forward(
                 np.greater_equal(_words(stream, hi - lo, bits), threshold, out=keep)
             x_block = flat_x[lo:hi] if flat_x is not None else x.flat[lo:hi]
             out_block = flat_out[lo:hi]
-            np.multiply(x_block, keep, out=out_block)
-            if inverted:
-                if dropout_ratio == 1.0:
-                    out_block.fill(0)
-                else:
-                    np.divide(out_block, 1.0 - dropout_ratio, out=out_block)
+            _apply(x_block, keep, dropout_ratio, inverted, out_block)
             packed[lo // 8 : (hi + 7) // 8] = np.packbits(keep)
 
     _run(nblocks, workers, task)
@@ -247,12 +262,7 @@ def backward(
             keep = np.unpackbits(packed[lo // 8 : (hi + 7) // 8], count=hi - lo).view(np.bool_)
             dout_block = flat_dout[lo:hi] if flat_dout is not None else dout.flat[lo:hi]
             dx_block = flat_dx[lo:hi]
-            np.multiply(dout_block, keep, out=dx_block)
-            if inverted:
-                if dropout_ratio == 1.0:
-                    dx_block.fill(0)
-                else:
-                    np.divide(dx_block, 1.0 - dropout_ratio, out=dx_block)
+            _apply(dout_block, keep, dropout_ratio, inverted, dx_block)
 
     _run(-(-size // block), workers, task)
     return dx
