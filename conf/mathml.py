@@ -8,6 +8,7 @@ under -W) naming the page, instead of showing up as raw commands on the page.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -43,7 +44,7 @@ def to_mathml(latex: str, *, display: bool, node: nodes.Node) -> str:
         mathml = convert(source, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many exception types
         logger.warning("latex2mathml cannot convert %r: %s", latex, error, location=node)
-        return f"<code>{latex}</code>"
+        return f"<code>{html.escape(latex)}</code>"
     for wrong, right in _FIXES:
         mathml = mathml.replace(wrong, right)
     unknown = _UNKNOWN.search(mathml)
