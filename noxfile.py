@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import socket
 import sys
+import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["tests", "lint", "typecheck", "docs", "browser"]
+nox.options.sessions = ["tests", "lint", "typecheck", "build", "docs", "browser"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = "3.11"
@@ -40,10 +44,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """Ruff: lint rules and formatting."""
+    """Ruff (lint rules and formatting) and actionlint (the GitHub workflows)."""
     install_group(session, "lint", project=False)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # Every workflow, with shellcheck (from the lint group, on PATH) over their `run:` scripts.
+    session.run("actionlint", "-color", *sorted(map(str, Path(".github/workflows").glob("*.y*ml"))))
 
 
 @nox.session(python=PYTHON)
@@ -51,6 +57,69 @@ def typecheck(session: nox.Session) -> None:
     """Mypy in strict mode over the package and the tests."""
     install_group(session, "typecheck")
     session.run("mypy")
+
+
+# The smoke test of an installed wheel: run by the wheel's own venv, outside the repository, with
+# -I so that neither the working directory nor PYTHON* variables can put the clone on sys.path.
+SMOKE_TEST = """
+import importlib.metadata, pathlib, sys
+import numpy as np
+import dropout_book
+from dropout_book import Dropout
+package = pathlib.Path(dropout_book.__file__).parent
+assert package.is_relative_to(sys.prefix), f"imported from {package}, not from the venv"
+assert (package / "py.typed").is_file(), "py.typed is missing"
+layer = Dropout(0.5, rng=0)
+x = np.arange(1.0, 9.0)
+out = layer.forward(x)
+assert set(np.unique(out / x)) <= {0.0, 1.0}, out
+assert np.array_equal(layer.backward(np.ones(8)), (out != 0).astype(float))
+assert np.array_equal(layer.forward(x, train_flg=False), x * 0.5)
+print("dropout_book", importlib.metadata.version("dropout_book"), "works from", package)
+"""
+
+
+def check_wheel(wheel: Path, name: str = "dropout_book") -> None:
+    """Fail unless the wheel holds exactly the package's modules, py.typed and its metadata."""
+    with zipfile.ZipFile(wheel) as archive:
+        files = set(archive.namelist())
+    modules = {f"{name}/{path.name}" for path in Path(name).glob("*.py")}
+    package = {path for path in files if path.startswith(f"{name}/")}
+    metadata = {path for path in files if path.split("/")[0].endswith(".dist-info")}
+    problems = [
+        *(f"missing {path}" for path in sorted(modules - package)),
+        *(f"stray {path}" for path in sorted(package - modules - {f"{name}/py.typed"})),
+        *(f"stray {path}" for path in sorted(files - package - metadata)),
+    ]
+    if f"{name}/py.typed" not in files:
+        problems.append(f"missing {name}/py.typed")
+    if problems:
+        raise ValueError(f"{wheel.name}: " + "; ".join(problems))
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel, check them, and smoke-test the wheel in a fresh venv."""
+    install_group(session, "build", project=False)
+    tmp = Path(session.create_tmp()).resolve()
+    dist = tmp / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    # The wheel is built from the sdist (build's default), so the sdist is known to be complete.
+    session.run("python", "-m", "build", "--outdir", str(dist))
+    artifacts = sorted(dist.iterdir())
+    session.run("twine", "check", "--strict", *map(str, artifacts))
+    wheel = next(path for path in artifacts if path.suffix == ".whl")
+    try:
+        check_wheel(wheel)
+    except ValueError as error:
+        session.error(str(error))
+    venv = tmp / "wheel-venv"
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run("python", "-m", "venv", str(venv))
+    python = str(venv / "bin" / "python")
+    session.run(python, "-m", "pip", "install", "--quiet", str(wheel), external=True)
+    session.chdir(tmp)
+    session.run(python, "-I", "-c", SMOKE_TEST, external=True)
 
 
 DOCS_BUILD = Path(__file__).resolve().parent / "_build"
@@ -107,6 +176,47 @@ def _serve(session: nox.Session) -> None:
         sys.executable,
         *("-m", "http.server", port, "--bind", "127.0.0.1", "--directory", str(DOCS_HTML)),
         external=True,
+    )
+
+
+def _linked_hosts() -> list[str]:
+    """Hosts of the external links written in the pages, most linked first."""
+    hosts: dict[str, int] = {}
+    for page in sorted(Path("docs").rglob("*.md")):
+        for url in re.findall(r"https?://[^\s)>\]\"'`]+", page.read_text(encoding="utf-8")):
+            host = urlsplit(url).hostname
+            if host:
+                hosts[host] = hosts.get(host, 0) + 1
+    return sorted(hosts, key=lambda host: -hosts[host])
+
+
+def _reachable(hosts: list[str], timeout: float = 3.0) -> bool:
+    """Whether a TCP connection to port 443 of any of these hosts opens within the timeout."""
+    for host in hosts:
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+        except OSError:
+            continue
+        return True
+    return False
+
+
+@nox.session(python=PYTHON)
+def linkcheck(session: nox.Session) -> None:
+    """Check every external link of the pages with Sphinx's linkcheck builder (needs network).
+
+    Fails on a broken link (the weekly workflow runs it). Without network it says so and stops
+    at once, rather than reporting every link broken: it first tries the linked hosts.
+    """
+    hosts = _linked_hosts()[:3]
+    if not _reachable(hosts):
+        session.skip(f"no network: cannot reach {', '.join(hosts)}, so links cannot be checked")
+    install_group(session, "docs")
+    session.run(
+        "sphinx-build",
+        *("-b", "linkcheck", "-T", "--keep-going", "-n"),
+        *("-c", "conf", "-d", str(DOCS_BUILD / "doctrees-linkcheck")),
+        *("docs", str(DOCS_BUILD / "linkcheck")),
     )
 
 
