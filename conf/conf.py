@@ -50,6 +50,11 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
     "sphinx_copybutton",
+    # Exercises and their solutions; sphinx_togglebutton collapses each solution (the
+    # `dropdown` class set below) until the reader opens it. The solution stays in the page's
+    # HTML, and shows in full where scripts do not run.
+    "sphinx_exercise",
+    "sphinx_togglebutton",
     "mathml",
     "signatures",
     "notebook_pages",

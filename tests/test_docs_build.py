@@ -87,6 +87,13 @@ def test_raises_exception_cell_does_not_fail_the_build(tmp_path: Path) -> None:
     assert "<mtable" in page
     assert "\\begin" not in page
     assert 'alt="A rising straight line."' in page
+    # An exercise (sphinx-exercise) whose solution, in the gated form, holds a code cell: the
+    # cell ran at build time, and the solution is in the page, marked to be collapsed.
+    assert '<div class="exercise admonition" id="fixture-exercise">' in page
+    solution = page[page.index('<div class="solution dropdown admonition"') :]
+    assert 'href="#fixture-exercise"' in solution[:500]
+    assert "computed in the solution: 42" in solution
+    assert "togglebutton.js" in page
 
 
 def test_figure_without_alt_text_fails_the_build(tmp_path: Path) -> None:
