@@ -29,6 +29,11 @@ sys.path.insert(0, str(CONF_DIR))
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
 # Stable str/bytes hashing in the kernels (set iteration order shows in printed output).
 os.environ.setdefault("PYTHONHASHSEED", "0")
+# The one figure style of the site (conf/matplotlibrc), and the kernel startup that draws each
+# figure sharp and records its smallest text size (conf/figure_kernel.py). Set, not defaulted:
+# a reader's own settings must not change the published figures.
+os.environ["MATPLOTLIBRC"] = str(CONF_DIR / "matplotlibrc")
+os.environ["PYTHONSTARTUP"] = str(CONF_DIR / "figure_kernel.py")
 # matplotlib prints "building the font cache" to stderr the first time it is imported in a
 # fresh environment; a cell output would then differ between the first build and the next.
 # Build the cache here, in the build process, before any kernel starts.
@@ -84,7 +89,7 @@ nb_execution_mode = os.environ.get(
 
 
 def _cache_key() -> str:
-    """Hash of what a page's outputs depend on besides its own cells: our package and its tools.
+    """Hash of what a page's outputs depend on besides its cells: our package, style and tools.
 
     jupyter-cache keys an entry on the cells' source, metadata and the kernelspec only
     (MyST-NB #299): after an edit to dropout_book, the cache would keep serving outputs computed
@@ -94,7 +99,8 @@ def _cache_key() -> str:
     delete .jupyter_cache/ to reclaim the space.
     """
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "dropout_book").glob("*.py")):
+    kernel_setup = [Path(os.environ["MATPLOTLIBRC"]), Path(os.environ["PYTHONSTARTUP"])]
+    for path in [*sorted((ROOT / "dropout_book").glob("*.py")), *kernel_setup]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(f"python=={sys.version}\0".encode())
     for package in ("numpy", "matplotlib", "ipykernel"):
@@ -150,7 +156,8 @@ html_title = "dropout_book"
 html_favicon = "_static/favicon.svg"
 html_static_path = ["_static"]
 # reader-fixes.css: layout fixes found by the browser tests (tests/browser); each rule says why.
-html_css_files = ["reader-fixes.css"]
+# figures.css: pairs of figures side by side on a wide screen, stacked on a phone.
+html_css_files = ["reader-fixes.css", "figures.css"]
 templates_path = ["_templates"]
 html_last_updated_fmt = None  # a date in every page would break reproducible HTML
 html_copy_source = True  # the .md download in the theme's menu

@@ -84,4 +84,20 @@ WIDTH = """() => {
         .map((el) => `${describe(el)} (right edge ${el.getBoundingClientRect().right | 0})`);
     return {scrollWidth: root.scrollWidth, clientWidth: viewport, offenders: offenders.slice(0, 8)};
 }"""
+# The figures of the page as shown (tests/browser/test_figures.py): the images of cell outputs
+# and <figure> elements (not the icons of Sphinx's own pages), with their address, natural and
+# displayed width. Collapsed blocks (<details>: hidden code, solutions) are opened first, so that
+# an image inside one is measured at the width a reader who opens it sees.
+FIGURES = """async () => {
+    const main = document.querySelector("main") || document.body;
+    main.querySelectorAll("details").forEach((d) => { d.open = true; });
+    const images = [...main.querySelectorAll(".cell_output img, figure img")];
+    await Promise.all(images.map((img) => img.decode().catch(() => null)));
+    return images.map((img) => ({
+        src: img.currentSrc || img.src,
+        alt: img.getAttribute("alt"),
+        naturalWidth: img.naturalWidth,
+        shownWidth: img.getBoundingClientRect().width,
+    }));
+}"""
 NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.browser.paths import docname
-from tests.browser.probes import CONTENT, LOAD_IMAGES, METRICS, NO_TRANSITIONS, WIDTH
+from tests.browser.probes import CONTENT, FIGURES, LOAD_IMAGES, METRICS, NO_TRANSITIONS, WIDTH
 from tests.browser.server import SERVED, served_since
 from tests.browser.sources import (
     ExecutedCell,
@@ -60,6 +60,7 @@ class PhoneVisit:
     client_width: int
     offenders: list[str]
     screenshot: Path
+    figures: list[dict[str, Any]]
 
 
 # The desktop visits of the run, for the budget table printed at the end.
@@ -139,6 +140,7 @@ class SiteVisits:
             traffic.bad_status = served_since(mark)
             screenshot = self._screenshot(page, "phone")
             tab.screenshot(path=screenshot, full_page=True)
+            figures = tab.evaluate(FIGURES)  # after the screenshot: it opens collapsed blocks
             context.close()
             self._phone[page] = PhoneVisit(
                 page=page,
@@ -147,5 +149,6 @@ class SiteVisits:
                 client_width=int(width["clientWidth"]),
                 offenders=list(width["offenders"]),
                 screenshot=screenshot,
+                figures=figures,
             )
         return self._phone[page]
