@@ -86,11 +86,13 @@ WIDTH = """() => {
 }"""
 # The figures of the page as shown (tests/browser/test_figures.py): the images of cell outputs
 # and <figure> elements (not the icons of Sphinx's own pages), with their address, natural and
-# displayed width. Collapsed blocks (<details>: hidden code, solutions) are opened first, so that
-# an image inside one is measured at the width a reader who opens it sees.
+# displayed width. Collapsed blocks (<details> of hidden code, sphinx-togglebutton's collapsed
+# solutions) are opened first, so that an image inside one is measured at the width a reader who
+# opens it sees.
 FIGURES = """async () => {
     const main = document.querySelector("main") || document.body;
     main.querySelectorAll("details").forEach((d) => { d.open = true; });
+    main.querySelectorAll(".toggle-hidden").forEach((el) => el.classList.remove("toggle-hidden"));
     const images = [...main.querySelectorAll(".cell_output img, figure img")];
     await Promise.all(images.map((img) => img.decode().catch(() => null)));
     return images.map((img) => ({

@@ -116,6 +116,9 @@ def test_figure_text_is_readable_on_a_phone(phone: PhoneVisit) -> None:
             )
             continue
         assert png.width == figure["naturalWidth"], name  # the page shows this very file
+        if figure["shownWidth"] == 0:
+            problems.append(f"{name}: not shown at all, even with collapsed blocks opened")
+            continue
         px = shown_text_px(float(size), png.dpi, png.width, figure["shownWidth"])
         if px < MIN_TEXT_PX:
             problems.append(
