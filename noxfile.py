@@ -127,22 +127,13 @@ DOCS_HTML = DOCS_BUILD / "html"
 
 
 def build_site(session: nox.Session) -> None:
-    """Build the site strictly and from scratch into _build/html (the docs group installed)."""
-    # A clean build every time: no stale page survives, and the result is one of the two builds
-    # the reproducibility test compares. Locally, unchanged pages still come from the jupyter
-    # cache (conf/conf.py); with CI set, every page is executed afresh.
-    for folder in ("html", "doctrees", "jupyter_execute"):
-        shutil.rmtree(DOCS_BUILD / folder, ignore_errors=True)
-    session.run(
-        "sphinx-build",
-        # -T: a cell that raises stops the build with MyST-NB's ExecutionError, which names the
-        # page; -T also prints its cause, the failing cell and its traceback. No -j: on two
-        # cores a parallel build was no faster, and it would run the timings of
-        # explanation/fast.md beside another kernel.
-        *("-T", "-W", "--keep-going", "-n"),
-        *("-c", "conf", "-d", str(DOCS_BUILD / "doctrees")),
-        *("docs", str(DOCS_HTML)),
-    )
+    """Build every edition of the site strictly and from scratch into _build/html (docs group)."""
+    # conf/build.py: English into _build/html, each other edition of pyproject.toml's
+    # [tool.dropout_book.docs] into _build/html/<language>/, every page's code run once for all
+    # of them. Locally, unchanged pages come from the jupyter cache (conf/conf.py); with CI set,
+    # every page is executed afresh. No -j: on two cores a parallel build was no faster, and it
+    # would run the timings of explanation/fast.md beside another kernel.
+    session.run("python", "conf/build.py", str(DOCS_BUILD))
 
 
 @nox.session(python=PYTHON)
@@ -153,12 +144,41 @@ def docs(session: nox.Session) -> None:
     session.log(f"The site is at {DOCS_HTML / 'index.html'}")
     session.run(
         "pytest",
-        *("-m", "docs", "tests/test_docs_build.py"),
+        *("-m", "docs", "tests/test_docs_build.py", "tests/test_translations.py"),
         env={"DROPOUT_BOOK_DOCS_HTML": str(DOCS_HTML)},
     )
     session.log(f"The site is at {DOCS_HTML / 'index.html'}")
     if "--serve" in session.posargs:
         _serve(session)
+
+
+@nox.session(python=PYTHON)
+def translations(session: nox.Session) -> None:
+    """After an English edit: regenerate the .pot files and update locales/<language>/*.po.
+
+    Extracts every message of the site (gettext builder, one catalogue per page) into
+    _build/gettext, then merges them into each translated edition's catalogues with sphinx-intl:
+    new messages arrive empty, changed ones marked fuzzy with the old translation as a start.
+    Cell outputs (for the alt text of figures) come from the jupyter cache that `nox -s docs`
+    fills; pages not in it are executed. Then translate, and check with `nox -s docs`
+    (locales/README.md).
+    """
+    install_group(session, "translations")
+    session.run(
+        "python",
+        "conf/build.py",
+        "--pot",
+        str(DOCS_BUILD),
+        env={"DROPOUT_BOOK_NB_EXECUTION_MODE": "cache"},
+    )
+    pot = DOCS_BUILD / "gettext" / "pot"
+    # Every language with a folder in locales/; no line wrapping, so that a changed message
+    # shows as one changed line.
+    session.run(
+        "sphinx-intl", "update", "-p", str(pot), "-d", "locales", "-w", "0", "--no-obsolete"
+    )
+    for language in sorted(path.name for path in Path("locales").iterdir() if path.is_dir()):
+        session.run("python", "conf/catalogues.py", str(pot), "locales", language, "--report")
 
 
 @nox.session(python=PYTHON, venv_backend="none")

@@ -6,7 +6,9 @@ whose cells run at build time. Our own small extensions live beside this file:
 
 - ``mathml``: renders math to MathML at build time with latex2mathml (no MathJax, no CDN);
 - ``signatures``: readable, resolvable type hints in the API reference;
-- ``notebook_pages``: an .ipynb download of each executed page, and alt text required on images.
+- ``notebook_pages``: an .ipynb download of each executed page, and alt text required on images;
+- ``editions``: the language switch between the English and Japanese editions;
+- ``translated_glue``: glued values inside translated paragraphs.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ extensions = [
     "mathml",
     "signatures",
     "notebook_pages",
+    "editions",
+    "translated_glue",
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", ".jupyter_cache"]
 # Every cross-reference must resolve (also checked by `-n` on the command line).
@@ -71,6 +75,25 @@ nitpicky = True
 # --- math: MathML at build time, no MathJax ---------------------------------------------------
 html_math_renderer = "mathml"
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
+
+# --- editions: English, and Japanese from the catalogues in locales/ ---------------------------
+# English is the source. `sphinx-build -D language=ja` builds the Japanese edition from
+# locales/ja/LC_MESSAGES/<page>.po (one catalogue per page: gettext_compact off). Code, outputs
+# and literal blocks are not translated (gettext_additional_targets stays empty), so both
+# editions show the same code. Catalogue locations would change with every English edit above a
+# message and churn the .po files: left out. `nox -s translations` updates the catalogues;
+# locales/README.md is the translators' guide. editions.py adds the language switch.
+language = "en"
+locale_dirs = [str(ROOT / "locales")]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = False
+gettext_additional_targets: list[str] = []
+# Search in the edition's language; for Japanese, Sphinx's built-in port of TinySegmenter splits
+# the words (sphinx/search/ja.py: no MeCab, no dictionary, no download), except that the terms
+# of docs/reference/terms.md stay whole (conf/terms.py says why). Sphinx 9 wants the splitter's
+# dotted path here: the "default" its documentation shows fails to import.
+html_search_options = {"type": "terms.TermSplitter"}
 
 # --- notebooks ------------------------------------------------------------------------------
 # A cell that raises fails the build, naming the page (MyST-NB otherwise only warns, and the
@@ -118,6 +141,17 @@ if nb_execution_mode == "cache":
 
     get_cache(nb_execution_cache_path).db  # noqa: B018 (the property creates the database)
 
+# The gettext builder (`nox -s translations`) must see cell outputs, so that the alt text of
+# their images reaches the catalogues: MyST-NB keeps an output only in a mime type the builder
+# has a priority for, and its table has no "gettext" entry (base_render_priority in
+# myst_nb/core/render.py), so every output was dropped. Give it the HTML builder's priorities.
+nb_mime_priority_overrides = [
+    ("gettext", mime, priority)
+    for priority, mime in enumerate(
+        ["text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain"]
+    )
+]
+
 # Alt text for images produced by cells: MyST-NB reads it from the cell's metadata,
 #     ```{code-cell} ipython3
 #     :mystnb:
@@ -158,7 +192,10 @@ html_static_path = ["_static"]
 # reader-fixes.css: layout fixes found by the browser tests (tests/browser); each rule says why.
 # figures.css: pairs of figures side by side on a wide screen, stacked on a phone.
 html_css_files = ["reader-fixes.css", "figures.css"]
-templates_path = ["_templates"]
+# Absolute: the HTML builder reads templates_path from the configuration folder, but the
+# gettext builder from the source folder (sphinx/builders/gettext.py), and it extracts the
+# templates' own strings (the language switch's label) into sphinx.pot only if it finds them.
+templates_path = [str(CONF_DIR / "_templates")]
 html_last_updated_fmt = None  # a date in every page would break reproducible HTML
 html_copy_source = True  # the .md download in the theme's menu
 html_theme_options = {
@@ -184,6 +221,8 @@ html_theme_options = {
     "navbar_persistent": [],
     # No launch buttons (Binder, Colab, ...): the site must work offline.
     "launch_buttons": {},
+    # The link to the same page in the other language comes first (conf/editions.py).
+    "article_header_end": ["language-switch.html", "article-header-buttons.html"],
 }
 # The colour mode a first visit starts in. pydata-sphinx-theme reads it from the template
 # context; sphinx-book-theme does not set it, and with it empty the theme logs "Got invalid
