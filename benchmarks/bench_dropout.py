@@ -2,7 +2,7 @@
 
 Compared, in one run and on the same inputs:
 
-- ``book``: the book's layer, re-implemented inline from its description
+- ``book``: the book's layer, :class:`dropout_book.book.BookDropout`
   (``mask = np.random.rand(*x.shape) > p``; ``x * mask``; ``dout * mask``);
 - ``Dropout``: :class:`dropout_book.Dropout` in its default (book-compatible) mode;
 - ``FastDropout``: :class:`dropout_book.FastDropout` (two threads by default);
@@ -47,6 +47,7 @@ from numpy.typing import NDArray
 
 import dropout_book
 from dropout_book import Dropout, FastDropout
+from dropout_book.book import BookDropout
 
 RATIO = 0.5  # probability of *dropping* a unit, for every implementation but one
 #: FastDropout draws a byte per unit when 256 p is whole (as for 0.5), 32 bits otherwise: one
@@ -88,25 +89,25 @@ class Implementation:
 
 
 class Book(Implementation):
-    """The book's layer, as it describes it."""
+    """The book's layer as published (dropout_book.book.BookDropout)."""
 
     name = "book"
 
     def __init__(self) -> None:
-        self.mask: NDArray[np.bool_] | None = None
+        self.layer = BookDropout(RATIO)
 
     def forward(self, x: Array) -> object:
         """Draw a float64 uniform per element, compare, multiply."""
-        self.mask = np.random.rand(*x.shape) > RATIO
-        return x * self.mask
+        return self.layer.forward(x)
 
     def backward(self, dout: Array) -> object:
         """Multiply by the boolean mask."""
-        return dout * self.mask
+        return self.layer.backward(dout)
 
     def kept_bytes(self) -> int | None:
         """Count the boolean mask's bytes, one per element."""
-        return None if self.mask is None else self.mask.nbytes
+        mask = self.layer.mask
+        return None if mask is None else int(mask.nbytes)
 
 
 class Layer(Implementation):

@@ -1,4 +1,8 @@
-"""dropout_book: the Dropout layer of *Deep Learning from Scratch*, hardened and explained.
+"""dropout_book: the book's Dropout layer, hardened and explained.
+
+The Dropout layer of 『ゼロから作るDeep Learning』 (斎藤康毅, O'Reilly Japan, 2016; English edition
+*Deep Learning from the Basics*, Packt, 2021), with its numbers bit for bit by default, checked
+input, a correct backward pass in every mode, PyTorch's inverted convention, and a fast path.
 
 >>> import numpy as np
 >>> from dropout_book import Dropout
@@ -7,6 +11,9 @@
 array([0., 0., 1., 1.])
 """
 
+from importlib import metadata
+
+from dropout_book.book import BookDropout
 from dropout_book.fast import FastDropout
 from dropout_book.functional import (
     backward_inference,
@@ -17,7 +24,6 @@ from dropout_book.functional import (
 )
 from dropout_book.gradcheck import GradientCheck, check_gradient, numerical_gradient
 from dropout_book.layer import Dropout
-from dropout_book.reference import BookDropout
 
 __all__ = [
     "BookDropout",
@@ -33,4 +39,5 @@ __all__ = [
     "numerical_gradient",
 ]
 
-__version__ = "0.1.0"
+#: The installed distribution's version: pyproject.toml is the one place it is set.
+__version__ = metadata.version("dropout_book")

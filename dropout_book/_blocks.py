@@ -1,9 +1,11 @@
-"""Blocked, multi-threaded kernels behind :class:`dropout_book.FastDropout`.
+"""Blocked, multi-threaded mask drawing and packing behind :class:`dropout_book.FastDropout`.
 
-The flat input is cut into blocks of ``block`` elements. A block is processed with buffers
-of its own size only, so a pass needs little memory beyond its output, and the blocks are
-shared out among threads (NumPy releases the GIL while it draws raw random numbers and runs
-ufuncs, so two threads keep two cores busy).
+The input's units, in C order, are cut into blocks of ``block`` units. A block is processed with
+buffers of its own size only, and read through views of the input (never a copy, whatever its
+strides), so a pass needs little memory beyond its output; the blocks are shared out among
+threads (NumPy releases the GIL while it draws raw random numbers and runs ufuncs, so two
+threads keep two cores busy). The arithmetic is :mod:`dropout_book._kernels`'s, applied block
+by block.
 
 Element ``k`` of a training pass is kept when the ``k``-th word of the pass's random stream is
 at least a threshold (see :func:`keep_rule`). The words are the bytes (8-bit words) or the
@@ -12,6 +14,10 @@ little-endian order: output ``j`` holds words ``8j`` to ``8j + 7``, or ``2j`` an
 block starting at element ``lo`` therefore starts ``lo // 8`` (or ``lo // 2``) outputs into the
 stream, which PCG64 reaches directly with ``advance``: the mask depends on the seed alone, never
 on the number of threads, the block size or the order in which threads finish.
+
+A pass claims its whole part of the stream at once, holding the bit generator's lock as NumPy's
+own draws do (:func:`_claim`), so passes that share a generator from several threads draw
+disjoint parts of it.
 """
 
 from __future__ import annotations
@@ -21,13 +27,26 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MAX_BLOCK", "MIN_BLOCK", "backward", "block_size", "forward", "keep_rule", "unpack"]
+from dropout_book import _kernels
+from dropout_book._checks import FloatArray
+
+__all__ = [
+    "MAX_BLOCK",
+    "MIN_BLOCK",
+    "backward",
+    "block_size",
+    "draw",
+    "forward",
+    "keep_rule",
+    "unpack",
+]
 
 #: Bounds of the elements per block. A block is a multiple of 8 elements, so that a packed byte
 #: of the mask, and a raw 64-bit output, never spans two blocks.
@@ -37,8 +56,9 @@ MAX_BLOCK = 1 << 19
 BUFFER_BYTES = 5
 
 BitGenerator = np.random.PCG64 | np.random.PCG64DXSM
-FloatArray = NDArray[np.floating]
 PackedMask = NDArray[np.uint8]
+#: Called with ``(lo, hi, keep)`` for each block of units ``lo`` to ``hi`` and its keep-mask.
+BlockUse = Callable[[int, int, NDArray[np.bool_]], None]
 
 
 def keep_rule(dropout_ratio: float) -> tuple[int, int]:
@@ -89,6 +109,25 @@ def _words(stream: BitGenerator, count: int, bits: int) -> NDArray[np.unsignedin
     return np.asarray(raw, dtype="<u8").view(f"<u{bits // 8}")[:count]
 
 
+def _claim(bit_generator: BitGenerator, outputs: int) -> Any:
+    """Reserve the next ``outputs`` raw outputs of ``bit_generator``; return the state before.
+
+    Reading the state and advancing it happen under the bit generator's lock, the lock NumPy's
+    own draws hold, so two passes sharing a generator from two threads never claim the same
+    outputs. ``advance`` also drops the 32-bit half that a 32-bit draw (``integers`` with
+    ``dtype=np.uint32``, say) may have left buffered, which ``random_raw`` keeps: it is put
+    back, so the generator's later draws are the same whether a pass drew its words in one call
+    of ``random_raw`` (one block) or claimed them here (several blocks, any number of threads).
+    """
+    with bit_generator.lock:
+        start = bit_generator.state
+        bit_generator.advance(outputs)
+        state = bit_generator.state
+        state["has_uint32"], state["uinteger"] = start["has_uint32"], start["uinteger"]
+        bit_generator.state = state
+    return start
+
+
 @functools.cache
 def _executor(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dropout_book")
@@ -121,24 +160,87 @@ def _run(nblocks: int, workers: int, task: Callable[[Callable[[], int | None]], 
         future.result()
 
 
+def _masks(
+    size: int,
+    bit_generator: BitGenerator,
+    dropout_ratio: float,
+    workers: int,
+    block: int,
+    use: BlockUse,
+) -> None:
+    """Draw a pass's keep-mask of ``size`` units block by block, and ``use`` each block.
+
+    ``use`` may be called from several threads at once, for disjoint blocks. The pass consumes
+    the next ``ceil(size * bits / 64)`` raw outputs of ``bit_generator``, for ``bits`` from
+    :func:`keep_rule`, and nothing else of its state.
+    """
+    bits, threshold = keep_rule(dropout_ratio)
+    per_output = 64 // bits
+    nblocks = -(-size // block)
+    if nblocks <= 1:
+        # One call of random_raw, which holds the bit generator's lock: atomic as it is. A
+        # threshold of 2**bits exceeds every word, so the comparison drops every unit.
+        use(0, size, np.asarray(_words(bit_generator, size, bits) >= threshold))
+        return
+    start = _claim(bit_generator, -(-size // per_output))
+
+    def task(claim: Callable[[], int | None]) -> None:
+        # Each thread draws from its own copy of the stream, set to each block's own place.
+        stream = type(bit_generator)(0)
+        keep_buffer = np.empty(block, dtype=np.bool_)
+        while (index := claim()) is not None:
+            lo = index * block
+            hi = min(lo + block, size)
+            stream.state = start
+            stream.advance(lo // per_output)
+            keep = keep_buffer[: hi - lo]
+            np.greater_equal(_words(stream, hi - lo, bits), threshold, out=keep)
+            use(lo, hi, keep)
+
+    _run(nblocks, workers, task)
+
+
+def _pieces(x: FloatArray, lo: int, hi: int, offset: int = 0) -> Iterator[tuple[int, FloatArray]]:
+    """Cover units ``lo`` to ``hi`` of ``x``, in C order, with views: ``(first unit, view)``.
+
+    A C-contiguous ``x`` gives one flat piece. Otherwise the range is split along ``x``'s axes
+    into at most ``2 * x.ndim - 1`` pieces of whole rows, so that nothing is copied
+    (``x.flat[lo:hi]`` would copy the block). ``offset`` is the first unit of ``x`` in the
+    array it was cut from.
+    """
+    if lo >= hi:
+        return
+    if x.flags.c_contiguous or x.ndim == 1:
+        yield offset + lo, x.reshape(-1)[lo:hi]
+        return
+    row = math.prod(x.shape[1:])
+    first, last = -(-lo // row), hi // row  # the whole rows in the range: first to last - 1
+    if first > last:  # the range lies inside one row
+        yield from _pieces(x[last], lo - last * row, hi - last * row, offset + last * row)
+        return
+    if lo < first * row:
+        yield from _pieces(x[first - 1], lo - (first - 1) * row, row, offset + (first - 1) * row)
+    if first < last:
+        yield offset + first * row, x[first:last]
+    if last * row < hi:
+        yield from _pieces(x[last], 0, hi - last * row, offset + last * row)
+
+
 def _apply(
-    values: FloatArray,
+    x: FloatArray,
     keep: NDArray[np.bool_],
+    lo: int,
+    flat_out: FloatArray,
     dropout_ratio: float,
     inverted: bool,
-    out: FloatArray,
 ) -> None:
-    """Write one block of ``values * keep`` (over the keep probability when inverted) to ``out``.
-
-    The same arithmetic as :func:`dropout_book.functional.forward_train`, which both passes
-    share: the layer is diagonal, so its gradient applies the same mask to ``dout``.
-    """
-    np.multiply(values, keep, out=out)
-    if inverted:
-        if dropout_ratio == 1.0:
-            out.fill(0)
-        else:
-            np.divide(out, 1.0 - dropout_ratio, out=out)
+    """Write the kernel's result for units ``lo`` to ``lo + keep.size`` of ``x`` to ``flat_out``."""
+    for start, piece in _pieces(x, lo, lo + keep.size):
+        shape, end = piece.shape, start + piece.size
+        keep_piece = keep[start - lo : end - lo].reshape(shape)
+        _kernels.apply_mask(
+            piece, keep_piece, dropout_ratio, inverted, out=flat_out[start:end].reshape(shape)
+        )
 
 
 def forward(
@@ -155,14 +257,14 @@ def forward(
     Parameters
     ----------
     x : ndarray of floating dtype, of shape S
-        Input; never modified. Need not be contiguous.
+        Input; never modified, never copied. Need not be contiguous.
     bit_generator : numpy.random.PCG64 or numpy.random.PCG64DXSM
         Source of the mask; advanced by ``ceil(x.size * bits / 64)`` raw outputs, with
-        ``bits`` from :func:`keep_rule`.
+        ``bits`` from :func:`keep_rule`, and otherwise left as it was.
     dropout_ratio : float
         Probability of *dropping* a unit, in [0, 1].
     inverted : bool
-        Divide the kept values by ``1 - dropout_ratio`` (all zeros when ``dropout_ratio`` is 1).
+        Scale the kept values by ``1 / (1 - dropout_ratio)`` (all zeros when it is 1).
     workers : int
         Number of threads, at least 1. The result does not depend on it.
     block : int, optional
@@ -172,49 +274,42 @@ def forward(
     Returns
     -------
     out : ndarray of shape S
-        ``x * mask`` (divided by ``1 - dropout_ratio`` when inverted), computed exactly as
-        :func:`dropout_book.functional.forward_train` computes it.
+        What :func:`dropout_book.functional.forward_train` returns for ``x`` and this mask.
     packed : ndarray of uint8, of shape ``(ceil(x.size / 8),)``
         The keep-mask in C order, eight units per byte (``np.packbits``).
     """
-    size = x.size
-    block = block or block_size(x.nbytes, workers)
     out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.bool_))
-    packed = np.empty((size + 7) // 8, dtype=np.uint8)
+    packed = np.empty((x.size + 7) // 8, dtype=np.uint8)
     flat_out = out.reshape(-1)
-    flat_x = x.reshape(-1) if x.flags.c_contiguous else None
-    bits, threshold = keep_rule(dropout_ratio)
-    words_per_output = 64 // bits
-    nblocks = -(-size // block)
-    sequential = workers == 1 or nblocks <= 1
-    start = bit_generator.state
 
-    def task(claim: Callable[[], int | None]) -> None:
-        # Threads draw from copies set to the block's own place in the stream; a single
-        # thread draws the blocks in order straight from the layer's bit generator.
-        stream = bit_generator if sequential else type(bit_generator)(0)
-        keep_buffer = np.empty(min(block, size), dtype=np.bool_)
-        while (index := claim()) is not None:
-            lo = index * block
-            hi = min(lo + block, size)
-            keep = keep_buffer[: hi - lo]
-            if not sequential:
-                stream.state = start
-                stream.advance(lo // words_per_output)
-            if threshold >> bits:  # 2**bits: drop every unit
-                stream.advance(-(-(hi - lo) // words_per_output))
-                keep.fill(False)
-            else:
-                np.greater_equal(_words(stream, hi - lo, bits), threshold, out=keep)
-            x_block = flat_x[lo:hi] if flat_x is not None else x.flat[lo:hi]
-            out_block = flat_out[lo:hi]
-            _apply(x_block, keep, dropout_ratio, inverted, out_block)
-            packed[lo // 8 : (hi + 7) // 8] = np.packbits(keep)
+    def use(lo: int, hi: int, keep: NDArray[np.bool_]) -> None:
+        _apply(x, keep, lo, flat_out, dropout_ratio, inverted)
+        packed[lo // 8 : (hi + 7) // 8] = np.packbits(keep)
 
-    _run(nblocks, workers, task)
-    if not sequential:
-        bit_generator.advance(-(-size // words_per_output))
+    block = block or block_size(x.nbytes, workers)
+    _masks(x.size, bit_generator, dropout_ratio, workers, block, use)
     return out, packed
+
+
+def draw(
+    size: int,
+    bit_generator: BitGenerator,
+    dropout_ratio: float,
+    *,
+    workers: int,
+    block: int | None = None,
+) -> PackedMask:
+    """Draw a packed keep-mask of ``size`` units: the mask :func:`forward` would draw.
+
+    For masks shared along axes (a noise shape), which are applied to ``x`` afterwards.
+    """
+    packed = np.empty((size + 7) // 8, dtype=np.uint8)
+
+    def use(lo: int, hi: int, keep: NDArray[np.bool_]) -> None:
+        packed[lo // 8 : (hi + 7) // 8] = np.packbits(keep)
+
+    _masks(size, bit_generator, dropout_ratio, workers, block or block_size(size, workers), use)
+    return packed
 
 
 def backward(
@@ -231,7 +326,7 @@ def backward(
     Parameters
     ----------
     dout : ndarray of floating dtype, of shape S
-        Upstream gradient; never modified.
+        Upstream gradient; never modified, never copied.
     packed : ndarray of uint8
         The mask returned by :func:`forward` for an input of ``dout``'s size.
     dropout_ratio : float
@@ -246,23 +341,19 @@ def backward(
     Returns
     -------
     dx : ndarray of shape S
-        ``dout * mask`` (divided by ``1 - dropout_ratio`` when inverted), computed exactly as
-        :func:`dropout_book.functional.backward_train` computes it.
+        What :func:`dropout_book.functional.backward_train` returns for ``dout`` and this mask.
     """
     size = dout.size
     block = block or block_size(dout.nbytes, workers)
     dx = np.empty(dout.shape, dtype=np.result_type(dout.dtype, np.bool_))
     flat_dx = dx.reshape(-1)
-    flat_dout = dout.reshape(-1) if dout.flags.c_contiguous else None
 
     def task(claim: Callable[[], int | None]) -> None:
         while (index := claim()) is not None:
             lo = index * block
             hi = min(lo + block, size)
             keep = np.unpackbits(packed[lo // 8 : (hi + 7) // 8], count=hi - lo).view(np.bool_)
-            dout_block = flat_dout[lo:hi] if flat_dout is not None else dout.flat[lo:hi]
-            dx_block = flat_dx[lo:hi]
-            _apply(dout_block, keep, dropout_ratio, inverted, dx_block)
+            _apply(dout, keep, lo, flat_dx, dropout_ratio, inverted)
 
     _run(-(-size // block), workers, task)
     return dx

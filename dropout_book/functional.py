@@ -5,8 +5,12 @@ each step can be run and inspected on its own, as the documentation does.
 
 Two conventions are supported. The book's (*classic*) one drops units while training and
 scales by the keep probability ``1 - dropout_ratio`` at inference. The *inverted* one, used by
-PyTorch and Keras, divides by ``1 - dropout_ratio`` while training and leaves inference alone.
+PyTorch and Keras, scales the kept units by ``1 / (1 - dropout_ratio)`` while training and
+leaves inference alone; its arithmetic is PyTorch's, bit for bit (see
+:func:`dropout_book.forward_train`).
 Throughout, ``dropout_ratio`` is the probability of **dropping** a unit.
+
+Each function checks its arguments once, then calls the same unchecked arithmetic as the layers.
 """
 
 from __future__ import annotations
@@ -16,12 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dropout_book._checks import (
-    as_float_array,
-    check_dropout_ratio,
-    check_rng,
-    check_same_shape,
-)
+from dropout_book import _checks, _kernels
+from dropout_book._checks import FloatArray
 
 __all__ = [
     "backward_inference",
@@ -42,7 +42,8 @@ def draw_mask(
     Parameters
     ----------
     shape : int or sequence of int
-        Shape of the mask, normally ``x.shape``.
+        Shape of the mask: normally ``x.shape``, or a shape with 1 along the axes where one
+        mask value is shared (see ``noise_shape`` in :class:`~dropout_book.Dropout`).
     dropout_ratio : float
         Probability of *dropping* each unit, in [0, 1].
     rng : None, int or numpy.random.Generator, optional
@@ -58,7 +59,8 @@ def draw_mask(
     Raises
     ------
     TypeError, ValueError
-        If ``dropout_ratio`` is not a real number in [0, 1] or ``rng`` is not valid.
+        If ``shape`` is not a non-negative int or a sequence of them, ``dropout_ratio`` is not a
+        real number in [0, 1], or ``rng`` is not valid; before anything is drawn.
 
     Notes
     -----
@@ -75,21 +77,10 @@ def draw_mask(
     >>> draw_mask(4, 0.5, rng=42)
     array([ True, False,  True,  True])
     """
-    ratio = check_dropout_ratio(dropout_ratio)
-    generator = check_rng(rng)
-    # A NumPy integer (say n // 2 for an int64 n) is a valid 1-d shape too, not a sequence.
-    dims = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
-    uniform = np.random.rand(*dims) if generator is None else generator.random(dims)
-    return np.asarray(uniform > ratio)
-
-
-def _check_mask(mask: ArrayLike, shape: tuple[int, ...]) -> NDArray[np.bool_]:
-    array = np.asarray(mask)
-    if array.dtype != np.bool_:
-        raise TypeError(f"mask must be a boolean array, got dtype {array.dtype}")
-    if array.shape != shape:
-        raise ValueError(f"mask has shape {array.shape} but the input has shape {shape}")
-    return array
+    dims = _checks.check_shape(shape)
+    ratio = _checks.check_dropout_ratio(dropout_ratio)
+    generator = _checks.check_rng(rng)
+    return _kernels.draw_mask(dims, ratio, generator)
 
 
 def forward_train(
@@ -98,7 +89,7 @@ def forward_train(
     dropout_ratio: float,
     *,
     inverted: bool = False,
-) -> NDArray[np.floating]:
+) -> FloatArray:
     r"""Apply a keep-mask to ``x``: the training forward pass.
 
     Parameters
@@ -106,17 +97,25 @@ def forward_train(
     x : array_like of shape S
         Input. Floating dtypes are kept; booleans and integers become float64.
     mask : array_like of bool, of shape S
-        Keep-mask, as returned by :func:`draw_mask`.
+        Keep-mask, as returned by :func:`draw_mask`. It may have 1 along axes where one mask
+        value is shared by all of ``x``'s entries (a noise shape), but one axis per axis of ``x``.
     dropout_ratio : float
         Probability of *dropping* a unit, in [0, 1]; used only when ``inverted``.
     inverted : bool, default False
-        ``False``: the book's ``x * mask``. ``True``: ``x * mask / (1 - dropout_ratio)``, and
-        all zeros when ``dropout_ratio`` is 1.
+        ``False``: the book's ``x * mask``. ``True``: ``x * mask * scale`` with
+        ``scale = 1 / (1 - dropout_ratio)`` (see Notes), and all zeros when ``dropout_ratio``
+        is 1.
 
     Returns
     -------
     out : ndarray of shape S
         A new array; ``x`` is never modified.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``x`` is not real, ``mask`` is not boolean or does not fit ``x``'s shape,
+        ``dropout_ratio`` is not in [0, 1], or ``inverted`` is not a bool.
 
     Notes
     -----
@@ -124,6 +123,12 @@ def forward_train(
 
     .. math:: y_i = m_i x_i \quad\text{(classic)}, \qquad y_i = m_i x_i / q
         \quad\text{(inverted)}.
+
+    The inverted product is computed as PyTorch computes it, bit for bit: the scale
+    :math:`1/q` in float64, rounded to ``x``'s dtype, times ``x * mask`` (which is exact), so
+    each output is rounded once. Where the scale overflows ``x``'s dtype (float16 with
+    :math:`q < 1/65520`) the product is computed in float64 and rounded once instead, so that
+    dropped units stay exactly 0 and no NaN appears where :math:`x_i / q` is finite.
 
     Examples
     --------
@@ -135,18 +140,11 @@ def forward_train(
     >>> forward_train(x, mask, 0.5, inverted=True)
     array([2., 0., 6., 0.])
     """
-    ratio = check_dropout_ratio(dropout_ratio)
-    values = as_float_array(x, "x")
-    keep = _check_mask(mask, values.shape)
-    if inverted and ratio == 1.0:
-        # Every unit is dropped; x * 0 would turn inf into nan (with a warning), and 1 / 0 has
-        # no meaning, so the product is never formed.
-        return np.zeros(values.shape, dtype=values.dtype)
-    # np.asarray: a 0-d product is a NumPy scalar; callers always get an ndarray back.
-    out = np.asarray(values * keep)
-    if inverted:
-        np.divide(out, 1.0 - ratio, out=out)
-    return out
+    ratio = _checks.check_dropout_ratio(dropout_ratio)
+    flag = _checks.check_flag(inverted, "inverted")
+    values = _checks.as_float_array(x, "x")
+    keep = _checks.check_mask(mask, values.shape, "x")
+    return _kernels.apply_mask(values, keep, ratio, flag)
 
 
 def forward_inference(
@@ -154,7 +152,7 @@ def forward_inference(
     dropout_ratio: float,
     *,
     inverted: bool = False,
-) -> NDArray[np.floating]:
+) -> FloatArray:
     """Scale ``x`` for inference: the forward pass with ``train_flg=False``.
 
     Parameters
@@ -171,6 +169,11 @@ def forward_inference(
     out : ndarray of shape S
         A new array, also when ``inverted`` (a copy of ``x``).
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``x`` is not real, ``dropout_ratio`` is not in [0, 1], or ``inverted`` is not a bool.
+
     Notes
     -----
     Scaling by :math:`q = 1 - p` makes the inference output equal the training output's
@@ -183,11 +186,10 @@ def forward_inference(
     >>> forward_inference([1.0, 2.0, 3.0], 0.5, inverted=True)
     array([1., 2., 3.])
     """
-    ratio = check_dropout_ratio(dropout_ratio)
-    values = as_float_array(x, "x")
-    if inverted:
-        return np.array(values, copy=True)
-    return np.asarray(values * (1.0 - ratio))
+    ratio = _checks.check_dropout_ratio(dropout_ratio)
+    flag = _checks.check_flag(inverted, "inverted")
+    values = _checks.as_float_array(x, "x")
+    return _kernels.scale_for_inference(values, ratio, flag)
 
 
 def backward_train(
@@ -196,15 +198,15 @@ def backward_train(
     dropout_ratio: float,
     *,
     inverted: bool = False,
-) -> NDArray[np.floating]:
+) -> FloatArray:
     r"""Gradient of :func:`forward_train` with respect to ``x``.
 
     Parameters
     ----------
     dout : array_like of shape S
-        Upstream gradient, of exactly the mask's shape (no broadcasting).
+        Upstream gradient, of the forward input's shape S.
     mask : array_like of bool, of shape S
-        The mask used in the forward pass.
+        The mask used in the forward pass (1 along shared axes, as there).
     dropout_ratio : float
         Probability of *dropping* a unit, in [0, 1].
     inverted : bool, default False
@@ -213,12 +215,13 @@ def backward_train(
     Returns
     -------
     dx : ndarray of shape S
-        ``dout * mask`` (divided by ``1 - dropout_ratio`` when inverted). A new array.
+        ``dout * mask`` (times ``1 / (1 - dropout_ratio)`` when inverted, computed as
+        :func:`forward_train` computes it). A new array.
 
     Raises
     ------
-    ValueError
-        If ``dout`` and ``mask`` differ in shape.
+    TypeError, ValueError
+        As :func:`forward_train`; in particular, if ``mask`` does not fit ``dout``'s shape.
 
     Notes
     -----
@@ -231,9 +234,11 @@ def backward_train(
     >>> backward_train([0.1, 0.2, 0.3], np.array([True, False, True]), 0.5)
     array([0.1, 0. , 0.3])
     """
-    gradient = as_float_array(dout, "dout")
-    check_same_shape(gradient, np.shape(mask))
-    return forward_train(gradient, mask, dropout_ratio, inverted=inverted)
+    ratio = _checks.check_dropout_ratio(dropout_ratio)
+    flag = _checks.check_flag(inverted, "inverted")
+    gradient = _checks.as_float_array(dout, "dout")
+    keep = _checks.check_mask(mask, gradient.shape, "dout")
+    return _kernels.apply_mask(gradient, keep, ratio, flag)
 
 
 def backward_inference(
@@ -241,7 +246,7 @@ def backward_inference(
     dropout_ratio: float,
     *,
     inverted: bool = False,
-) -> NDArray[np.floating]:
+) -> FloatArray:
     """Gradient of :func:`forward_inference` with respect to ``x``.
 
     Parameters
@@ -259,9 +264,17 @@ def backward_inference(
         ``dout * (1 - dropout_ratio)`` (classic) or a copy of ``dout`` (inverted). No mask is
         involved: inference drops nothing.
 
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`forward_inference`.
+
     Examples
     --------
     >>> backward_inference([0.1, 0.2], 0.5)
     array([0.05, 0.1 ])
     """
-    return forward_inference(dout, dropout_ratio, inverted=inverted)
+    ratio = _checks.check_dropout_ratio(dropout_ratio)
+    flag = _checks.check_flag(inverted, "inverted")
+    gradient = _checks.as_float_array(dout, "dout")
+    return _kernels.scale_for_inference(gradient, ratio, flag)

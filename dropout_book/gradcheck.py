@@ -2,36 +2,23 @@
 
 A training forward pass draws a new mask on every call, so finite differences taken through
 ``layer.forward`` compare outputs of *different* functions and mean nothing. The check here
-runs the layer once, then differentiates the functional forward pass with that same mask.
+runs the layer once, then differentiates that same pass, its mask (or noise) held fixed.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dropout_book import functional
-from dropout_book._checks import check_same_shape
+from dropout_book import _checks
 from dropout_book.layer import Dropout
 
 __all__ = ["GradientCheck", "check_gradient", "numerical_gradient"]
 
 Float64Array = NDArray[np.float64]
-
-
-def _check_eps(eps: object) -> float:
-    # bool is an int (True == 1), but a flag passed by mistake is never a step size.
-    if isinstance(eps, bool | np.bool_) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a positive finite number, got {eps!r}")
-    step = float(eps)
-    if not (math.isfinite(step) and step > 0.0):
-        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
-    return step
 
 
 def numerical_gradient(
@@ -66,8 +53,8 @@ def numerical_gradient(
     >>> numerical_gradient(lambda z: float((z**2).sum()), [1.0, -2.0])
     array([ 2., -4.])
     """
-    step = _check_eps(eps)
-    work = np.array(x, dtype=np.float64, copy=True)
+    step = _checks.check_positive_real(eps, "eps")
+    work = _checks.as_float_array(x, "x").astype(np.float64, copy=True)
     grad = np.zeros_like(work)
     for index in np.ndindex(work.shape):
         original = work[index]
@@ -111,12 +98,13 @@ def check_gradient(
 
     Runs ``layer.forward(x, train_flg)`` once (drawing one mask when training), takes
     ``layer.backward(dout)``, and differentiates :math:`L(x) = \sum dout \odot y(x)` numerically
-    with the functional forward pass and that same mask.
+    through that same pass, its mask (or noise) held fixed.
 
     Parameters
     ----------
     layer : Dropout
-        The layer to check; its state is that of the forward pass run here afterwards.
+        The layer to check (a ``FastDropout`` too); its state is that of the forward pass run
+        here afterwards.
     x : array_like
         Input.
     dout : array_like, optional
@@ -144,23 +132,20 @@ def check_gradient(
     >>> result.max_abs_error < 1e-8
     True
     """
-    _check_eps(eps)  # before the forward pass, so a bad step changes neither layer nor RNG
-    x64 = np.array(x, dtype=np.float64, copy=True)
+    # Every check before the forward pass, so that bad input changes neither layer nor RNG.
+    step = _checks.check_positive_real(eps, "eps")
+    flag = _checks.check_flag(train_flg, "train_flg")
+    x64 = _checks.as_float_array(x, "x").astype(np.float64, copy=True)
     if dout is None:
         dout = np.random.default_rng(0).standard_normal(x64.shape)
-    upstream = np.array(dout, dtype=np.float64, copy=True)
-    check_same_shape(upstream, x64.shape)
-    layer.forward(x64, train_flg)
+    upstream = _checks.as_float_array(dout, "dout").astype(np.float64, copy=True)
+    _checks.check_same_shape(upstream, x64.shape)
+    layer.forward(x64, flag)
     analytic = np.asarray(layer.backward(upstream), dtype=np.float64)
-    mask, ratio, inverted = layer.mask, layer.dropout_ratio, layer.inverted
 
     def loss(z: Float64Array) -> float:
-        if mask is None:
-            y = functional.forward_inference(z, ratio, inverted=inverted)
-        else:
-            y = functional.forward_train(z, mask, ratio, inverted=inverted)
-        return float(np.sum(upstream * y))
+        return float(np.sum(upstream * layer._replay(z)))
 
-    numerical = numerical_gradient(loss, x64, eps)
+    numerical = numerical_gradient(loss, x64, step)
     error = float(np.max(np.abs(analytic - numerical), initial=0.0))
     return GradientCheck(analytic, numerical, error)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dropout_book import functional
-from dropout_book._checks import as_float_array, check_dropout_ratio, check_rng, check_same_shape
+from dropout_book import _checks, _kernels
+from dropout_book._checks import FloatArray
 
 __all__ = ["Dropout"]
 
-
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+#: Raised by backward after a training pass whose mask was then set to None by hand.
+NO_MASK = (
+    "the last forward pass was a training pass, but the layer's mask has since been set to "
+    "None: backward needs the mask of that pass (run forward again)"
+)
 
 
 class Dropout:
@@ -28,18 +28,34 @@ class Dropout:
     rng : None, int or numpy.random.Generator, optional
         Source of the masks. ``None`` (default) draws with ``np.random.rand`` from NumPy's global
         state, like the book, so ``np.random.seed(s)`` reproduces the book's layer bit for bit.
-        An ``int`` seeds a private generator; a ``Generator`` is used as it is. Either way the
-        global state is left untouched.
+        An ``int`` seeds a private generator (``numpy.random.default_rng``), once; a
+        ``Generator`` is used as it is. Either way the global state is left untouched.
     inverted : bool, default False
         ``False`` keeps the book's convention: training returns ``x * mask``, inference
-        ``x * (1 - dropout_ratio)``. ``True`` uses the inverted convention of PyTorch and Keras:
-        training returns ``x * mask / (1 - dropout_ratio)``, inference returns ``x``.
+        ``x * (1 - dropout_ratio)``. ``True`` uses the inverted convention of PyTorch and Keras,
+        with PyTorch's arithmetic bit for bit: training returns ``x * mask * scale`` for
+        ``scale = 1 / (1 - dropout_ratio)`` (see :func:`dropout_book.forward_train`),
+        inference returns ``x``.
+    noise_shape : sequence of int or None, optional
+        Shape of the mask, with one entry per axis of ``x`` (Keras' ``noise_shape``): 1 along
+        the axes where one mask value is shared, ``None`` or ``x``'s length elsewhere. For
+        ``x`` of shape ``(N, C, H, W)``, ``(None, None, 1, 1)`` drops whole channels (spatial
+        dropout, Tompson et al., 2015). ``None`` (default) draws one value per unit, as the book.
 
     Attributes
     ----------
+    dropout_ratio : float
+        As above; checked again whenever it is assigned, as are the three below.
+    rng : numpy.random.Generator or None
+        The generator the masks come from; an ``int`` assigned seeds one new generator, once.
+    inverted : bool
+        The convention.
+    noise_shape : tuple or None
+        The mask's shape, one entry per axis of ``x``.
     mask : ndarray of bool or None
-        Keep-mask of the last training forward pass (``True`` = kept); ``None`` before any
-        forward pass and after an inference forward pass, which drops nothing.
+        Keep-mask of the last training forward pass (``True`` = kept), of ``x``'s shape or the
+        noise shape; ``None`` before any forward pass and after an inference forward pass,
+        which drops nothing.
     train_flg : bool or None
         Mode of the last forward pass; ``None`` before the first.
 
@@ -47,7 +63,8 @@ class Dropout:
     ------
     TypeError, ValueError
         If ``dropout_ratio`` is not a real number in [0, 1], ``rng`` is not one of the types
-        above, or ``inverted`` is not a bool.
+        above, ``inverted`` is not a bool, or ``noise_shape`` is not a sequence of ints and
+        ``None``.
 
     Notes
     -----
@@ -55,9 +72,10 @@ class Dropout:
     classic layer computes :math:`y = m \odot x` when training and :math:`y = q x` at
     inference, so that inference returns the expected training output. Backward after a
     training pass is :math:`dx = m \odot dout`; after an inference pass it is
-    :math:`dx = q\,dout` (the book's layer would reuse the last training mask there).
-    Integer and boolean inputs are computed in float64 in both modes; complex input is
-    refused.
+    :math:`dx = q\,dout` (the book's layer would reuse the last training mask there). Backward
+    uses the ratio and the convention of the forward pass it differentiates, even if they were
+    assigned in between. Integer and boolean inputs are computed in float64 in both modes;
+    complex input and masked arrays are refused.
 
     References
     ----------
@@ -65,6 +83,8 @@ class Dropout:
        "Improving neural networks by preventing co-adaptation of feature detectors",
        arXiv:1207.0580, 2012.
     .. [2] 斎藤康毅, *ゼロから作るDeep Learning*, O'Reilly Japan, 2016, section 6.4.3.
+    .. [3] J. Tompson, R. Goroshin, A. Jain, Y. LeCun, C. Bregler, "Efficient object
+       localization using convolutional networks", CVPR, 2015.
 
     Examples
     --------
@@ -83,41 +103,84 @@ class Dropout:
     array([0. , 0.5, 1. , 1.5, 2. ])
     """
 
+    #: Turns an ``rng`` argument into what the layer draws from (FastDropout checks otherwise).
+    _check_rng = staticmethod(_checks.check_rng)
+
     def __init__(
         self,
         dropout_ratio: float = 0.5,
         *,
         rng: int | np.random.Generator | None = None,
         inverted: bool = False,
+        noise_shape: tuple[int | None, ...] | None = None,
     ) -> None:
-        self._dropout_ratio = check_dropout_ratio(dropout_ratio)
-        self.rng = check_rng(rng)
-        self.inverted = _check_flag(inverted, "inverted")
-        self.mask: NDArray[np.bool_] | None = None
+        self.dropout_ratio = dropout_ratio
+        self.rng = rng
+        self.inverted = inverted
+        self.noise_shape = noise_shape
+        self.mask = None
         self.train_flg: bool | None = None
-        # What backward needs from the last forward, beyond the mask.
-        self._input_shape: tuple[int, ...] | None = None
-        self._ratio_at_forward = self._dropout_ratio
+        # What backward needs from the last forward: the input's shape, ratio and convention.
+        self._last: tuple[tuple[int, ...], float, bool] | None = None
 
     @property
     def dropout_ratio(self) -> float:
-        """Probability of *dropping* a unit, in [0, 1]; checked again whenever it is set."""
+        """Probability of *dropping* a unit, in [0, 1]; checked whenever it is assigned."""
         return self._dropout_ratio
 
     @dropout_ratio.setter
     def dropout_ratio(self, value: float) -> None:
-        self._dropout_ratio = check_dropout_ratio(value)
+        self._dropout_ratio = _checks.check_dropout_ratio(value)
+
+    @property
+    def rng(self) -> np.random.Generator | None:
+        """The generator the masks come from, or ``None``; an ``int`` assigned seeds one, once."""
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: int | np.random.Generator | None) -> None:
+        self._rng = self._check_rng(value)
+
+    @property
+    def inverted(self) -> bool:
+        """Whether the layer uses the inverted convention; ``True`` or ``False`` only."""
+        return self._inverted
+
+    @inverted.setter
+    def inverted(self, value: bool) -> None:
+        self._inverted = _checks.check_flag(value, "inverted")
+
+    @property
+    def noise_shape(self) -> tuple[int | None, ...] | None:
+        """Shape of the mask, one entry per axis of ``x`` (1 where shared), or ``None``."""
+        return self._noise_shape
+
+    @noise_shape.setter
+    def noise_shape(self, value: tuple[int | None, ...] | None) -> None:
+        self._noise_shape = _checks.check_noise_shape(value)
+
+    @property
+    def mask(self) -> NDArray[np.bool_] | None:
+        """Keep-mask of the last training pass, or ``None``; a boolean array when assigned."""
+        return self._mask
+
+    @mask.setter
+    def mask(self, value: NDArray[np.bool_] | None) -> None:
+        self._mask = None if value is None else _checks.check_mask(value)
 
     def __repr__(self) -> str:
         # A Generator's own repr carries its memory address, which would make every printed
         # layer (and every built page that shows one) differ from run to run.
-        rng = "None" if self.rng is None else f"Generator({type(self.rng.bit_generator).__name__})"
+        rng = (
+            "None" if self._rng is None else f"Generator({type(self._rng.bit_generator).__name__})"
+        )
+        noise = "" if self._noise_shape is None else f", noise_shape={self._noise_shape!r}"
         return (
             f"{type(self).__name__}(dropout_ratio={self._dropout_ratio!r}, "
-            f"rng={rng}, inverted={self.inverted!r})"
+            f"rng={rng}, inverted={self._inverted!r}{noise})"
         )
 
-    def forward(self, x: ArrayLike, train_flg: bool = True) -> NDArray[np.floating]:
+    def forward(self, x: ArrayLike, train_flg: bool = True) -> FloatArray:
         """Drop units (training) or scale (inference).
 
         Parameters
@@ -136,23 +199,28 @@ class Dropout:
         Raises
         ------
         TypeError
-            If ``x`` is complex or not numeric, ``train_flg`` is not a bool, or ``rng`` was
-            replaced by a generator the layer cannot draw from. The layer's state and the
-            random generators are left unchanged.
+            If ``x`` is complex, not numeric or a masked array, or ``train_flg`` is not a bool.
+        ValueError
+            If ``noise_shape`` does not fit ``x``'s shape (training only).
+
+        Notes
+        -----
+        Every error is raised before the layer's state or any random generator changes.
         """
-        flag = _check_flag(train_flg, "train_flg")
-        values = as_float_array(x, "x")
-        ratio = self._dropout_ratio
+        flag = _checks.check_flag(train_flg, "train_flg")
+        values = _checks.as_float_array(x, "x")
+        ratio, inverted = self._dropout_ratio, self._inverted
         if flag:
-            out = self._forward_train(values, ratio)  # stores the new mask
+            mask_shape = _checks.noise_shape_for(self._noise_shape, values.shape)
+            out = self._forward_train(values, mask_shape, ratio, inverted)
         else:
-            out = functional.forward_inference(values, ratio, inverted=self.inverted)
+            out = _kernels.scale_for_inference(values, ratio, inverted)
             self.mask = None
         self.train_flg = flag
-        self._input_shape, self._ratio_at_forward = values.shape, ratio
+        self._last = (values.shape, ratio, inverted)
         return out
 
-    def backward(self, dout: ArrayLike) -> NDArray[np.floating]:
+    def backward(self, dout: ArrayLike) -> FloatArray:
         """Propagate ``dout`` back through the last forward pass.
 
         Parameters
@@ -164,53 +232,71 @@ class Dropout:
         Returns
         -------
         dx : ndarray of shape S
-            ``dout * mask`` after a training pass (divided by ``1 - dropout_ratio`` when
-            inverted); ``dout * (1 - dropout_ratio)`` (classic) or a copy of ``dout`` (inverted)
-            after an inference pass.
+            After a training pass, ``dout * mask`` (times ``1 / (1 - dropout_ratio)`` when
+            inverted); after an inference pass, ``dout * (1 - dropout_ratio)`` (classic) or a
+            copy of ``dout`` (inverted). The ratio and convention are the forward pass's.
 
         Raises
         ------
         RuntimeError
-            If no forward pass has run yet.
-        ValueError
-            If ``dout``'s shape differs from the last forward input's, or from that of a mask
-            assigned by hand.
+            If no forward pass has run yet, or the mask of the last training pass has been set
+            to ``None`` since.
+        TypeError, ValueError
+            If ``dout`` is not real, its shape differs from the last forward input's, or a mask
+            assigned by hand does not fit it.
         """
-        if self.train_flg is None or self._input_shape is None:
+        if self.train_flg is None or self._last is None:
             raise RuntimeError(
                 "backward() needs the state of a forward pass: call forward(x) first"
             )
-        gradient = as_float_array(dout, "dout")
-        check_same_shape(gradient, self._input_shape)
-        ratio = self._ratio_at_forward
-        dx = self._backward_train(gradient, ratio)
-        if dx is None:
-            dx = functional.backward_inference(gradient, ratio, inverted=self.inverted)
-        return dx
+        gradient = _checks.as_float_array(dout, "dout")
+        shape, ratio, inverted = self._last
+        _checks.check_same_shape(gradient, shape)
+        if self.train_flg:
+            return self._backward_train(gradient, ratio, inverted)
+        return _kernels.scale_for_inference(gradient, ratio, inverted)
+
+    def _replay(self, x: FloatArray) -> FloatArray:
+        """Run the last forward pass again on ``x``, its mask held fixed; change no state.
+
+        What :func:`dropout_book.check_gradient` differentiates numerically.
+        """
+        assert self._last is not None, "_replay() follows a forward pass"
+        _, ratio, inverted = self._last
+        if self.train_flg:
+            return _kernels.apply_mask(x, self._keep(x.shape, "x"), ratio, inverted)
+        return _kernels.scale_for_inference(x, ratio, inverted)
+
+    def _keep(self, shape: tuple[int, ...], name: str) -> NDArray[np.bool_]:
+        """Return the last training pass's mask, checked against ``shape``.
+
+        The mask may have been assigned by hand since that pass, hence the check.
+        """
+        mask = self.mask
+        if mask is None:
+            raise RuntimeError(NO_MASK)
+        return _checks.check_mask(mask, shape, name)
 
     # The two hooks below are the only steps a subclass computes in its own way (see
     # FastDropout): forward and backward above keep every check and all the state but the mask.
 
-    def _forward_train(self, values: NDArray[np.floating], ratio: float) -> NDArray[np.floating]:
-        """Draw a mask for ``values``, keep it as the layer's mask and return the output.
+    def _forward_train(
+        self, values: FloatArray, mask_shape: tuple[int, ...], ratio: float, inverted: bool
+    ) -> FloatArray:
+        """Draw a mask of ``mask_shape``, keep it as the layer's mask and return the output.
 
         Called by :meth:`forward` in training mode only, after every argument check; it must
         raise before it changes anything (the mask, the generator) or not at all.
         """
-        mask = functional.draw_mask(values.shape, ratio, self.rng)
-        out = functional.forward_train(values, mask, ratio, inverted=self.inverted)
-        self.mask = mask
+        mask = _kernels.draw_mask(mask_shape, ratio, self._rng)
+        out = _kernels.apply_mask(values, mask, ratio, inverted)
+        self._mask = mask
         return out
 
-    def _backward_train(
-        self, gradient: NDArray[np.floating], ratio: float
-    ) -> NDArray[np.floating] | None:
-        """Return ``gradient`` through the layer's mask, or ``None`` if it holds no mask.
+    def _backward_train(self, gradient: FloatArray, ratio: float, inverted: bool) -> FloatArray:
+        """Return ``gradient`` through the last training pass's mask.
 
-        Called by :meth:`backward` once ``gradient`` has the last forward input's shape. No
-        mask (after an inference pass, or ``mask`` set to ``None``) sends :meth:`backward` to
-        the inference gradient; an override should tell from cheap state, not by building one.
+        Called by :meth:`backward` after a training pass, once ``gradient`` has the last forward
+        input's shape.
         """
-        if self.mask is None:
-            return None
-        return functional.backward_train(gradient, self.mask, ratio, inverted=self.inverted)
+        return _kernels.apply_mask(gradient, self._keep(gradient.shape, "dout"), ratio, inverted)

@@ -16,6 +16,7 @@ from dropout_book.functional import (
     forward_inference,
     forward_train,
 )
+from tests.conftest import inverted_product
 
 RATIOS = [0.0, 0.1, 0.5, 0.9, 1.0]
 BAD_RATIOS: list[object] = [-0.1, 1.5, float("nan"), float("inf"), "0.5", None, True]
@@ -89,6 +90,27 @@ class TestDrawMask:
             draw_mask(3, ratio)  # type: ignore[arg-type]
         assert global_rng_state() == before
 
+    @pytest.mark.parametrize(
+        ("shape", "error"),
+        [
+            (True, TypeError),
+            (2.5, TypeError),
+            ("3", TypeError),
+            ((2, 2.0), TypeError),
+            (None, TypeError),
+            (-1, ValueError),
+            ((2, -1), ValueError),
+        ],
+    )
+    def test_bad_shape_raises_without_drawing(
+        self, shape: object, error: type[Exception], global_rng_state: Callable[[], object]
+    ) -> None:
+        """A bool, float, string or negative shape raises an error naming shape; nothing drawn."""
+        before = global_rng_state()
+        with pytest.raises(error, match=r"^shape must"):
+            draw_mask(shape, 0.5)  # type: ignore[arg-type]
+        assert global_rng_state() == before
+
     @pytest.mark.parametrize("rng", [True, "1", 1.5, -1, np.random.RandomState(0)])
     def test_bad_rng_raises_without_drawing(
         self, rng: object, global_rng_state: Callable[[], object]
@@ -105,11 +127,22 @@ class TestForwardTrain:
 
     @pytest.mark.parametrize("ratio", [0.0, 0.1, 0.5, 0.9])
     def test_values(self, ratio: float) -> None:
-        """Classic output is x * mask; inverted output is x * mask / (1 - p)."""
-        np.testing.assert_array_equal(forward_train(X, MASK, ratio), X * MASK)
+        """Classic output is x * mask; inverted output is PyTorch's x * mask * (1 / (1 - p))."""
+        np.testing.assert_array_equal(forward_train(X, MASK, ratio), X * MASK, strict=True)
         np.testing.assert_array_equal(
-            forward_train(X, MASK, ratio, inverted=True), X * MASK / (1.0 - ratio)
+            forward_train(X, MASK, ratio, inverted=True),
+            inverted_product(X, MASK, ratio),
+            strict=True,
         )
+
+    @pytest.mark.parametrize("inverted", [False, True])
+    def test_a_mask_shared_along_an_axis_is_broadcast(self, inverted: bool) -> None:
+        """A mask of 1 along an axis (a noise shape) applies one value along that axis."""
+        shared = MASK[:1]
+        full = np.broadcast_to(shared, X.shape)
+        expected = inverted_product(X, full, 0.4) if inverted else X * full
+        np.testing.assert_array_equal(forward_train(X, shared, 0.4, inverted=inverted), expected)
+        np.testing.assert_array_equal(backward_train(X, shared, 0.4, inverted=inverted), expected)
 
     def test_inverted_ratio_one_gives_zeros_without_warning(self) -> None:
         """Inverted with p = 1 returns zeros of x's dtype, even for inf and nan, with no warning."""
@@ -142,10 +175,39 @@ class TestForwardTrain:
         with pytest.raises(TypeError, match="mask must be a boolean array, got dtype int64"):
             forward_train(X, MASK.astype(np.int64), 0.5)
 
-    def test_mask_of_other_shape_raises_value_error(self) -> None:
-        """A mask whose shape differs from x's (even broadcastable) raises ValueError."""
-        with pytest.raises(ValueError, match=re.escape("mask has shape (3,) but the input has")):
-            forward_train(X, MASK[0], 0.5)
+    @pytest.mark.parametrize("mask_shape", [(3,), (1, 2, 3), (2, 2)])
+    def test_mask_of_other_shape_raises_value_error(self, mask_shape: tuple[int, ...]) -> None:
+        """A mask with other axes than x's (even one NumPy broadcasts) raises ValueError."""
+        message = re.escape(f"mask has shape {mask_shape} but x has shape (2, 3)")
+        with pytest.raises(ValueError, match=message):
+            forward_train(X, np.ones(mask_shape, dtype=bool), 0.5)
+
+    @pytest.mark.parametrize("inverted", ["False", 1, None])
+    def test_inverted_must_be_a_bool(self, inverted: object) -> None:
+        """inverted="False" is a mistake, not the inverted convention: TypeError naming it."""
+        message = rf"^inverted must be True or False, got {re.escape(repr(inverted))}"
+        calls: list[Callable[[], object]] = [
+            lambda: forward_train(X, MASK, 0.5, inverted=inverted),  # type: ignore[arg-type]
+            lambda: backward_train(X, MASK, 0.5, inverted=inverted),  # type: ignore[arg-type]
+            lambda: forward_inference(X, 0.5, inverted=inverted),  # type: ignore[arg-type]
+            lambda: backward_inference(X, 0.5, inverted=inverted),  # type: ignore[arg-type]
+        ]
+        for call in calls:
+            with pytest.raises(TypeError, match=message):
+                call()
+
+    def test_masked_arrays_are_refused(self) -> None:
+        """A masked x or dout raises TypeError rather than silently dropping its mask."""
+        masked = np.ma.masked_array(X, mask=~MASK)
+        calls: list[tuple[Callable[[], object], str]] = [
+            (lambda: forward_train(masked, MASK, 0.5), "x"),
+            (lambda: forward_inference(masked, 0.5), "x"),
+            (lambda: backward_train(masked, MASK, 0.5), "dout"),
+            (lambda: backward_inference(masked, 0.5), "dout"),
+        ]
+        for call, name in calls:
+            with pytest.raises(TypeError, match=rf"^{name} is a numpy.ma.MaskedArray"):
+                call()
 
 
 class TestForwardInference:
@@ -179,11 +241,11 @@ class TestBackward:
 
     @pytest.mark.parametrize("ratio", [0.0, 0.1, 0.5, 0.9])
     def test_backward_train_values(self, ratio: float) -> None:
-        """Training backward is dout * mask, divided by 1 - p when inverted."""
+        """Training backward is dout * mask, times 1 / (1 - p) as PyTorch does it if inverted."""
         dout = X[::-1] + 0.125
         np.testing.assert_array_equal(backward_train(dout, MASK, ratio), dout * MASK)
         np.testing.assert_array_equal(
-            backward_train(dout, MASK, ratio, inverted=True), dout * MASK / (1.0 - ratio)
+            backward_train(dout, MASK, ratio, inverted=True), inverted_product(dout, MASK, ratio)
         )
 
     def test_backward_train_ratio_one_inverted_is_zero(self) -> None:
@@ -202,11 +264,12 @@ class TestBackward:
         np.testing.assert_array_equal(copied, X)
         assert not np.shares_memory(copied, dout)
 
-    def test_backward_train_refuses_other_shapes(self) -> None:
-        """A dout of another shape raises ValueError naming both shapes, never broadcasting."""
-        message = re.escape("dout has shape (3,) but the last forward input had shape (2, 3)")
+    @pytest.mark.parametrize("dout_shape", [(3,), (1, 3), (2, 3, 1)])
+    def test_backward_train_refuses_other_shapes(self, dout_shape: tuple[int, ...]) -> None:
+        """A mask that does not fit dout raises ValueError naming both shapes; no broadcasting."""
+        message = re.escape(f"mask has shape (2, 3) but dout has shape {dout_shape}")
         with pytest.raises(ValueError, match=message):
-            backward_train(X[0], MASK, 0.5)
+            backward_train(np.ones(dout_shape), MASK, 0.5)
 
     def test_dout_is_not_modified(self) -> None:
         """Neither backward function writes into dout."""

@@ -10,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from dropout_book import Dropout, GradientCheck, check_gradient, numerical_gradient
+from tests.conftest import LayerClass, inverted_product
 
 Float64Array = NDArray[np.float64]
 
@@ -66,6 +67,14 @@ class TestNumericalGradient:
         with pytest.raises(TypeError, match=re.escape(f"got {eps!r}")):
             numerical_gradient(lambda z: 0.0, [1.0], eps)  # type: ignore[arg-type]
 
+    @pytest.mark.parametrize(
+        "x", [np.array([1 + 1j]), np.array(["1"]), np.ma.masked_array([1.0], mask=[True])]
+    )
+    def test_non_real_x_raises_type_error(self, x: object) -> None:
+        """Complex, string and masked x raise TypeError naming x before f is ever called."""
+        with pytest.raises(TypeError, match=r"^x "):
+            numerical_gradient(lambda z: 0.0, x)  # type: ignore[arg-type]
+
     @pytest.mark.parametrize("eps", [1, np.float32(1e-3), np.float64(1e-5)])
     def test_real_eps_of_any_type_is_accepted(self, eps: float) -> None:
         """Python ints and NumPy floats are valid steps."""
@@ -80,10 +89,10 @@ class TestCheckGradient:
     @pytest.mark.parametrize("inverted", [False, True])
     @pytest.mark.parametrize("train_flg", [True, False])
     def test_backward_matches_finite_differences(
-        self, ratio: float, inverted: bool, train_flg: bool
+        self, layer_class: LayerClass, ratio: float, inverted: bool, train_flg: bool
     ) -> None:
         """Backward equals central differences of sum(dout * forward(x)) with the mask frozen."""
-        layer = Dropout(ratio, rng=3, inverted=inverted)
+        layer = layer_class(ratio, rng=3, inverted=inverted)
         x = np.random.default_rng(1).standard_normal((4, 5))
         result = check_gradient(layer, x, train_flg=train_flg)
         assert isinstance(result, GradientCheck)
@@ -94,13 +103,15 @@ class TestCheckGradient:
         assert result.max_abs_error == np.max(np.abs(result.analytic - result.numerical))
 
     @pytest.mark.parametrize("inverted", [False, True])
-    def test_analytic_part_is_the_layers_backward(self, inverted: bool) -> None:
-        """The analytic gradient is dout * mask (/(1 - p) inverted) for the mask drawn."""
-        layer = Dropout(0.25, rng=0, inverted=inverted)
+    def test_analytic_part_is_the_layers_backward(
+        self, layer_class: LayerClass, inverted: bool
+    ) -> None:
+        """The analytic gradient is dout * mask (times 1 / (1 - p) inverted) for the mask drawn."""
+        layer = layer_class(0.25, rng=0, inverted=inverted)
         dout = np.random.default_rng(2).standard_normal((3, 3))
         result = check_gradient(layer, np.ones((3, 3)), dout)
         assert layer.mask is not None
-        expected = dout * layer.mask / (0.75 if inverted else 1.0)
+        expected = inverted_product(dout, layer.mask, 0.25) if inverted else dout * layer.mask
         np.testing.assert_array_equal(result.analytic, expected)
         np.testing.assert_allclose(result.numerical, expected, rtol=0, atol=1e-8)
 
@@ -137,8 +148,9 @@ class TestCheckGradient:
             (0.0, None, ValueError),
             (True, None, TypeError),
             (1e-6, np.ones(3), ValueError),
+            (1e-6, np.ones((2, 3), dtype=complex), TypeError),
         ],
-        ids=["zero-eps", "bool-eps", "dout-shape"],
+        ids=["zero-eps", "bool-eps", "dout-shape", "complex-dout"],
     )
     def test_bad_arguments_change_nothing(
         self,
@@ -153,6 +165,15 @@ class TestCheckGradient:
         with pytest.raises(error):
             check_gradient(layer, np.ones((2, 3)), dout, eps=eps)
         assert layer.mask is None
+        assert layer.train_flg is None
+        assert global_rng_state() == before
+
+    def test_bad_train_flg_changes_nothing(self, global_rng_state: Callable[[], object]) -> None:
+        """train_flg="False" raises TypeError naming it, before the forward pass."""
+        before = global_rng_state()
+        layer = Dropout(0.5)
+        with pytest.raises(TypeError, match=r"^train_flg must be True or False"):
+            check_gradient(layer, np.ones(3), train_flg="False")  # type: ignore[arg-type]
         assert layer.train_flg is None
         assert global_rng_state() == before
 

@@ -16,8 +16,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
 
-from dropout_book import Dropout, forward_train
+from dropout_book import Dropout, FastDropout, forward_train
 from dropout_book._checks import check_dropout_ratio
+from tests.conftest import LayerClass
+
+# Both layers state the same rules; a direct parametrisation (not the function-scoped fixture,
+# which Hypothesis would reset only once for all its examples).
+BOTH = pytest.mark.parametrize("layer_class", [Dropout, FastDropout], ids=["Dropout", "Fast"])
 
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=60)
 
@@ -55,9 +60,11 @@ def x_and_dout(draw: st.DrawFn) -> tuple[NDArray[np.floating], NDArray[np.floati
     return x, draw(float_arrays(dtype=x.dtype, shape=x.shape))
 
 
+@BOTH
 @SETTINGS
 @given(x_and_dout(), RATIOS, SEEDS, st.booleans(), st.booleans())
 def test_shape_and_dtype_are_kept(
+    layer_class: LayerClass,
     arrays: tuple[NDArray[np.floating], NDArray[np.floating]],
     ratio: float,
     seed: int,
@@ -67,7 +74,7 @@ def test_shape_and_dtype_are_kept(
     """Forward and backward keep x's shape and floating dtype and leave x and dout unchanged."""
     x, dout = arrays
     x_copy, dout_copy = x.copy(), dout.copy()
-    layer = Dropout(ratio, rng=seed, inverted=inverted)
+    layer = layer_class(ratio, rng=seed, inverted=inverted)
     out = layer.forward(x, train_flg)
     dx = layer.backward(dout)
     assert (out.shape, out.dtype) == (x.shape, x.dtype)
@@ -76,9 +83,11 @@ def test_shape_and_dtype_are_kept(
     np.testing.assert_array_equal(dout, dout_copy, strict=True)
 
 
+@BOTH
 @SETTINGS
 @given(x_and_dout(), SEEDS, st.booleans(), st.booleans())
 def test_zero_ratio_is_the_identity(
+    layer_class: LayerClass,
     arrays: tuple[NDArray[np.floating], NDArray[np.floating]],
     seed: int,
     inverted: bool,
@@ -88,23 +97,25 @@ def test_zero_ratio_is_the_identity(
     # The mask is u > 0 for u in [0, 1): a unit is dropped only if u is exactly 0, which has
     # probability 2**-53 per draw.
     x, dout = arrays
-    layer = Dropout(0.0, rng=seed, inverted=inverted)
+    layer = layer_class(0.0, rng=seed, inverted=inverted)
     np.testing.assert_array_equal(layer.forward(x, train_flg), x, strict=True)
     np.testing.assert_array_equal(layer.backward(dout), dout, strict=True)
 
 
+@BOTH
 @SETTINGS
 @given(float_arrays(), RATIOS, st.booleans())
 def test_inference_is_identity_or_exact_scaling(
-    x: NDArray[np.floating], ratio: float, inverted: bool
+    layer_class: LayerClass, x: NDArray[np.floating], ratio: float, inverted: bool
 ) -> None:
     """Inference returns a new copy of x (inverted) or exactly x * (1 - p) (classic)."""
-    out = Dropout(ratio, inverted=inverted).forward(x, train_flg=False)
+    out = layer_class(ratio, inverted=inverted).forward(x, train_flg=False)
     expected = x if inverted else x * (1.0 - ratio)
     np.testing.assert_array_equal(out, expected, strict=True)
     assert not np.shares_memory(out, x)
 
 
+@BOTH
 @SETTINGS
 @given(
     st.data(),
@@ -116,6 +127,7 @@ def test_inference_is_identity_or_exact_scaling(
     st.floats(-10.0, 10.0),
 )
 def test_backward_is_linear_in_dout(
+    layer_class: LayerClass,
     data: st.DataObject,
     ratio: float,
     seed: int,
@@ -129,7 +141,7 @@ def test_backward_is_linear_in_dout(
     x = data.draw(float_arrays(dtype=float64), label="x")
     d1 = data.draw(float_arrays(dtype=float64, shape=x.shape), label="d1")
     d2 = data.draw(float_arrays(dtype=float64, shape=x.shape), label="d2")
-    layer = Dropout(ratio, rng=seed, inverted=inverted)
+    layer = layer_class(ratio, rng=seed, inverted=inverted)
     layer.forward(x, train_flg)
     combined = layer.backward(a * d1 + b * d2)
     separate = a * layer.backward(d1) + b * layer.backward(d2)
@@ -139,19 +151,22 @@ def test_backward_is_linear_in_dout(
     assert np.all(np.abs(combined - separate) <= 1e-14 * size + 1e-300)
 
 
+@BOTH
 @SETTINGS
 @given(float_arrays(), RATIOS, SEEDS, st.booleans())
 def test_mask_is_boolean_of_x_shape_and_selects_the_output(
-    x: NDArray[np.floating], ratio: float, seed: int, inverted: bool
+    layer_class: LayerClass, x: NDArray[np.floating], ratio: float, seed: int, inverted: bool
 ) -> None:
-    """The mask is a bool array of x's shape; out is 0 where dropped and x or x / q where kept."""
-    layer = Dropout(ratio, rng=seed, inverted=inverted)
+    """The mask is a bool array of x's shape; out is 0 where dropped, x or x * (1/q) where kept."""
+    layer = layer_class(ratio, rng=seed, inverted=inverted)
     out = layer.forward(x)
     mask = layer.mask
     assert isinstance(mask, np.ndarray)
     assert (mask.dtype, mask.shape) == (np.dtype(np.bool_), x.shape)
     assert np.all(out[~mask] == 0.0)
-    kept = x[mask] / x.dtype.type(1.0 - ratio) if inverted else x[mask]
+    # At p = 1 nothing is kept, and x[mask] is empty.
+    scale = x.dtype.type(1.0 / (1.0 - ratio)) if inverted and ratio < 1.0 else 1
+    kept = x[mask] * scale
     np.testing.assert_array_equal(out[mask], kept)
     np.testing.assert_array_equal(out, forward_train(x, mask, ratio, inverted=inverted))
     layer.forward(x, train_flg=False)

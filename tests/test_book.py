@@ -1,7 +1,7 @@
-"""Tests against the book's layer: Dropout reproduces it bit for bit, BookDropout is it.
+"""Tests against the book's layer: where Dropout reproduces it bit for bit, and BookDropout is it.
 
-The reference below is written here from the book's description of its layer (Deep Learning
-from Scratch, ``common/layers.py``), not imported: while training the mask is
+The reference below is written here from the book's description of its layer
+(『ゼロから作るDeep Learning』, ``common/layers.py``), not imported: while training the mask is
 ``np.random.rand(*x.shape) > dropout_ratio`` and the output ``x * mask``; at inference the
 output is ``x * (1.0 - dropout_ratio)``; backward returns ``dout * mask``.
 """
@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+import dropout_book.reference
 from dropout_book import BookDropout, Dropout
+from dropout_book.book import BookDropout as BookModuleDropout
 
 SEEDS = [0, 1, 42, 2016]
 SHAPES = [(), (1,), (5,), (3, 4), (2, 3, 4), (100, 10)]
@@ -148,6 +150,79 @@ class TestDropoutReproducesTheBook:
         np.testing.assert_array_equal(out, expected)
 
 
+class TestWhereBitForBitHolds:
+    """The boundary that dropout_book.book and the documentation state, pinned down.
+
+    Bit for bit: floating x and a Python float or int ratio, both modes; training for any real
+    ratio. Outside: integer x (float64 output), NumPy scalar ratios at inference.
+    """
+
+    @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble])
+    @pytest.mark.parametrize("ratio", [0, 1, 0.1, 0.3, 0.5, 0.75])
+    @pytest.mark.parametrize("train_flg", [True, False])
+    def test_floating_x_and_python_ratio(
+        self, dtype: type[np.floating], ratio: float, train_flg: bool
+    ) -> None:
+        """Output, dtype, mask and training gradient equal the book's, signs of zeros included."""
+        x, dout = (array.astype(dtype) for array in inputs((40, 5), 3))
+        book, ours = BookFromDescription(ratio), Dropout(ratio)
+        np.random.seed(9)
+        expected = book.forward(x, train_flg)
+        np.random.seed(9)
+        out = ours.forward(x, train_flg)
+        np.testing.assert_array_equal(out, expected, strict=True)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))
+        if train_flg:
+            np.testing.assert_array_equal(ours.mask, book.mask, strict=True)
+            np.testing.assert_array_equal(ours.backward(dout), book.backward(dout), strict=True)
+
+    @pytest.mark.parametrize("ratio", [np.float32(0.1), np.float64(0.3), np.float16(0.25)])
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    def test_training_with_a_numpy_ratio(
+        self, ratio: np.floating, dtype: type[np.floating]
+    ) -> None:
+        """While training, a NumPy scalar ratio gives the book's mask, output and gradient."""
+        x, dout = (array.astype(dtype) for array in inputs((30, 4), 4))
+        book, ours = BookFromDescription(ratio), Dropout(ratio)  # type: ignore[arg-type]
+        np.random.seed(2)
+        expected = book.forward(x)
+        np.random.seed(2)
+        out = ours.forward(x)
+        assert_identical(out, expected)
+        assert_identical(ours.backward(dout), book.backward(dout))
+
+    def test_integers_beyond_2_to_the_53(self) -> None:
+        """Integer x: float64 output, so 2**53 + 1 becomes 2**53 where the book keeps it."""
+        x = np.array([2**53 + 1, 3])
+        np.random.seed(0)
+        book = BookDropout(0.0).forward(x)
+        out = Dropout(0.0).forward(x)
+        assert book.dtype == np.int64
+        assert int(book[0]) == 2**53 + 1
+        assert out.dtype == np.float64
+        assert out[0] == 2.0**53
+        np.testing.assert_array_equal(out[1:], book[1:])
+
+    def test_float32_ratio_at_inference(self) -> None:
+        """np.float32(0.1): the book scales by float32's 1 - p, Dropout by 1 - float(p)."""
+        x = np.ones(2)
+        book = BookDropout(np.float32(0.1)).forward(x, train_flg=False)  # type: ignore[arg-type]
+        out = Dropout(np.float32(0.1)).forward(x, train_flg=False)  # type: ignore[arg-type]
+        assert book[0] == float(np.float32(0.9))
+        assert out[0] == 1.0 - float(np.float32(0.1))
+        assert round(float(book[0]), 8) == 0.89999998
+        assert round(float(out[0]), 8) == 0.9
+
+    def test_float64_ratio_with_float32_x_at_inference(self) -> None:
+        """An np.float64 ratio makes the book's float32 output float64; Dropout keeps float32."""
+        x = np.ones(2, dtype=np.float32)
+        book = BookDropout(np.float64(0.5)).forward(x, train_flg=False)
+        out = Dropout(np.float64(0.5)).forward(x, train_flg=False)
+        assert book.dtype == np.float64
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out, book)
+
+
 class TestBookDropout:
     """dropout_book.reference.BookDropout is the book's layer, flaws included."""
 
@@ -195,6 +270,10 @@ class TestBookDropout:
         assert dropped.any()
         assert np.all(stale[dropped] == 0.0)
         assert np.all(correct[dropped] != 0.0)
+
+    def test_the_old_module_name_still_works(self) -> None:
+        """dropout_book.reference.BookDropout is dropout_book.book.BookDropout."""
+        assert dropout_book.reference.BookDropout is BookModuleDropout is BookDropout
 
     def test_backward_before_forward(self, global_rng_state: Callable[[], object]) -> None:
         """Before any forward the book multiplies by None; ours asks for forward first."""
