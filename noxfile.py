@@ -266,7 +266,8 @@ def browser(session: nox.Session) -> None:
     Tests the site in _build/html (from `nox -s docs`), building it as the docs session does
     when it is missing. Needs Debian's Chromium at /usr/bin/chromium (`apt-get install
     chromium`; DROPOUT_BOOK_CHROMIUM names another); the tests skip without it, and fail when
-    CI is set. Prints the page budget table; screenshots go to _build/screenshots/.
+    CI is set. Prints the page budget table; screenshots go to _build/screenshots/ (and those of
+    failed interaction tests to _build/test-results/).
     """
     install_group(session, "browser")
     if not (DOCS_HTML / "index.html").is_file():
@@ -276,6 +277,9 @@ def browser(session: nox.Session) -> None:
     session.run(
         "pytest",
         *("-m", "browser", "--tb=short", "tests/browser"),
+        # pytest-playwright: a screenshot of each interaction test that fails, in the build folder.
+        *("--screenshot=only-on-failure", "--full-page-screenshot"),
+        f"--output={DOCS_BUILD / 'test-results'}",
         *session.posargs,
         env={"DROPOUT_BOOK_SITE": str(DOCS_HTML)},
     )

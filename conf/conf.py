@@ -4,7 +4,7 @@ Build with ``nox -s docs`` (strict, into _build/html), or by hand from the repos
 ``sphinx-build -W --keep-going -n -c conf docs <out>``. Every page is a MyST Markdown notebook
 whose cells run at build time. Our own small extensions live beside this file:
 
-- ``mathml``: renders math to MathML at build time with latex2mathml (no MathJax, no CDN);
+- ``mathml``: renders math to MathML at build time with docutils' converter (no MathJax, no CDN);
 - ``signatures``: readable, resolvable type hints in the API reference;
 - ``notebook_pages``: an .ipynb download of each executed page, and alt text required on images;
 - ``editions``: the language switch between the English and Japanese editions;

@@ -1,19 +1,20 @@
-"""Render math to MathML at build time with latex2mathml: no MathJax, no network.
+"""Render math to MathML at build time with docutils' converter: no MathJax, no network.
 
 Registered as the HTML math renderer "mathml" (conf.py: ``html_math_renderer = "mathml"``), so
 Sphinx adds no MathJax script. Browsers draw MathML natively (MathML Core: Chromium 109+,
-Firefox, Safari). LaTeX that latex2mathml does not understand is reported as a warning (an error
-under -W) naming the page, instead of showing up as raw commands on the page.
+Firefox, Safari). The converter is docutils' own (``docutils.utils.math.latex2mathml``, which
+docutils' HTML writer uses for ``math_output: MathML``): Sphinx already depends on docutils, and
+it raises on a command it does not know instead of printing it as text. A formula it cannot
+convert is reported as a warning (an error under -W) naming the page and the formula.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 from docutils import nodes
-from latex2mathml.converter import convert
+from docutils.utils.math.latex2mathml import tex2mathml
 from sphinx.application import Sphinx
 from sphinx.locale import _
 from sphinx.util import logging
@@ -22,37 +23,15 @@ from sphinx.writers.html5 import HTML5Translator
 
 logger = logging.getLogger(__name__)
 
-# latex2mathml has no `aligned` environment (it would print the `&` signs); `align*` renders the
-# same right/left column pairs without equation numbers.
-_REWRITES = [
-    (re.compile(r"\\(begin|end)\{aligned\}"), r"\\\1{align*}"),
-    (re.compile(r"\\(begin|end)\{gathered\}"), r"\\\1{gather*}"),
-]
-# Output that latex2mathml gets wrong: `\sim` comes out as an identifier "~" (U+007E, a
-# tilde), not the relation U+223C TILDE OPERATOR with its spacing.
-_FIXES = [("<mi>&#x0007E;</mi>", "<mo>&#x0223C;</mo>")]
-# Signs that latex2mathml did not understand the input: it keeps unknown commands and stray
-# alignment tabs as identifiers instead of failing.
-_UNKNOWN = re.compile(r"<mi>(\\[A-Za-z]+|&amp;|&)</mi>")
-
 
 def to_mathml(latex: str, *, display: bool, node: nodes.Node) -> str:
-    source = latex.strip()
-    for pattern, replacement in _REWRITES:
-        source = pattern.sub(replacement, source)
     try:
-        mathml = convert(source, display="block" if display else "inline")
-    except Exception as error:  # latex2mathml raises many exception types
-        logger.warning("latex2mathml cannot convert %r: %s", latex, error, location=node)
+        return str(tex2mathml(latex.strip(), as_block=display))
+    # MathError (a ValueError) for LaTeX it does not know; malformed input, such as an `&`
+    # outside an alignment, can end in other exceptions from inside the parser.
+    except Exception as error:
+        logger.warning("cannot convert %r to MathML: %s", latex, error, location=node)
         return f"<code>{html.escape(latex)}</code>"
-    for wrong, right in _FIXES:
-        mathml = mathml.replace(wrong, right)
-    unknown = _UNKNOWN.search(mathml)
-    if unknown:
-        logger.warning(
-            "latex2mathml does not support %r in %r", unknown.group(1), latex, location=node
-        )
-    return mathml
 
 
 def visit_math(self: HTML5Translator, node: nodes.math) -> None:
@@ -82,4 +61,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Alignment of `aligned` rows, which browsers' MathML does not take from attributes.
     # The file is in conf/_static, which conf.py lists in html_static_path.
     app.add_css_file("mathml.css")
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,14 +5,12 @@ text notebooks, but it adds an ``.ipynb`` entry pointing at ``_sources/<ipynb_so
 page's context sets ``ipynb_source`` (sphinx_book_theme/header_buttons/__init__.py). MyST-NB
 writes every executed notebook, outputs included, to its output folder (``<outdir>/../
 jupyter_execute/<docname>.ipynb``, sphinx_.py); it is copied beside the page's source here and
-announced to the theme, before the theme builds its buttons (priority 501). MyST-NB 1.4 writes
-that file from the notebook *as read*, which its executor fills in place; but a page served from
-the jupyter cache gets its outputs in a new notebook object (core/execute/cache.py,
-``merge_match_into_notebook``), and the file is written without outputs. So in cache mode the
-outputs are merged from the cache here, as MyST-NB does for the page itself. On the way, the
-notebook loses MyST-NB's bookkeeping (source map, text-format metadata) and its cells get ids
-derived from their position and source, instead of the random ids jupytext draws on each read,
-so that the download, like the HTML, is the same from one build to the next.
+announced to the theme, before the theme builds its buttons (priority 501). In cache mode, a
+page served from the cache is written there without its outputs: ``with_outputs`` works around
+that MyST-NB bug. On the way, the notebook loses MyST-NB's bookkeeping (source map, text-format
+metadata) and its cells get ids derived from their position and source, instead of the random
+ids jupytext draws on each read, so that the download, like the HTML, is the same from one
+build to the next.
 
 Alt text: docutils writes ``alt="<file name>"`` for an image without one, which helps nobody.
 Every image, cell outputs and glued figures included, must carry alt text; a warning (an error
@@ -40,6 +38,14 @@ def executed_notebook(app: Sphinx, docname: str) -> Path | None:
 
 
 def with_outputs(app: Sphinx, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Add the outputs that MyST-NB 1.4 leaves out of a cache hit's executed notebook.
+
+    The cause is upstream, in myst_nb/sphinx_.py (``Parser.parse``): it writes the notebook it
+    parsed (``nbformat.writes(notebook)``), not the one the execution client returns
+    (``nb_client.notebook``). The direct executor fills the parsed notebook in place, but on a
+    cache hit myst_nb/core/execute/cache.py merges the cached outputs into a new object, which
+    is never written. Delete this function when sphinx_.py writes ``nb_client.notebook``.
+    """
     config = app.env.mystnb_config
     if config.execution_mode != "cache":
         return notebook

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,7 +99,7 @@ def test_raises_exception_cell_does_not_fail_the_build(tmp_path: Path) -> None:
     # The same build shows the other things the pages rely on: MathML with aligned rows, and
     # alt text taken from the cell's metadata.
     assert page.count("<math ") == 2
-    assert "<mtable" in page
+    assert '<mtable class="ams-align">' in page  # aligned by conf/_static/mathml.css
     assert "\\begin" not in page
     assert 'alt="A rising straight line."' in page
     # An exercise (sphinx-exercise) whose solution, in the gated form, holds a code cell: the
@@ -117,6 +118,16 @@ def test_figure_without_alt_text_fails_the_build(tmp_path: Path) -> None:
     assert result.returncode != 0, log
     assert "unlabelled-figure.md" in log
     assert "image without alt text" in log
+
+
+def test_formula_that_cannot_be_converted_fails_the_build(tmp_path: Path) -> None:
+    """LaTeX the MathML converter does not know is a build error naming the page and formula."""
+    result = sphinx_build(FIXTURES / "bad-math", tmp_path)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert "index.md" in log
+    assert "cannot convert '\\\\dropmask(x)' to MathML" in log
+    assert 'Unknown LaTeX command "\\dropmask"' in log
 
 
 # --- the whole site ------------------------------------------------------------------------------
@@ -211,3 +222,24 @@ def test_every_notebook_page_offers_its_executed_ipynb(site: Path) -> None:
         assert any(cell.get("outputs") for cell in notebook.cells), page
         html = (site / f"{page}.html").read_text(encoding="utf-8")
         assert f"_sources/{page}.ipynb" in html, page
+
+
+# --- copies of theme templates -------------------------------------------------------------------
+
+
+def test_sidebar_template_is_the_themes_plus_a_label_on_its_toggles() -> None:
+    """conf/_templates' sbt-sidebar-nav.html is the installed theme's, but for the aria-label.
+
+    The copy replaces the theme's template whole: when an upgrade of sphinx-book-theme changes
+    the original, this fails, so that the copy is made again from the new one.
+    """
+    theme = pytest.importorskip("sphinx_book_theme")
+    components = Path(theme.__file__).parent / "theme" / "sphinx_book_theme" / "components"
+    original = (components / "sbt-sidebar-nav.html").read_text(encoding="utf-8")
+    copy = (CONF / "_templates" / "sbt-sidebar-nav.html").read_text(encoding="utf-8")
+    assert "aria-label=" in copy
+    # Take the copy's two additions away: its leading comment and the filter adding the label.
+    unlabelled = re.sub(r"\A\{#-.*?-#\}\n", "", copy, flags=re.S)
+    unlabelled = re.sub(r"\n\s*\| replace\('<summary>.*?'\) \}\}", " }}", unlabelled, flags=re.S)
+    diff = difflib.unified_diff(original.splitlines(), unlabelled.splitlines(), lineterm="")
+    assert unlabelled == original, "\n".join(diff)

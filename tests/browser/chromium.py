@@ -1,19 +1,9 @@
-"""The browser: Debian's Chromium, headless, driven by Playwright.
-
-Playwright is imported only when Chromium is launched, so that importing this module needs
-nothing beyond the standard library.
-"""
+"""The browser: Debian's Chromium, headless, launched by pytest-playwright."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
 
 # Debian's Chromium, driven by Playwright (which cannot download its own browser here). The
 # sandbox needs kernel features containers and root accounts lack; the pages are our own,
@@ -31,22 +21,3 @@ CHROMIUM_ARGS = [
 def chromium_executable() -> Path:
     """Return the path of the browser executable (it may not exist)."""
     return Path(os.environ.get("DROPOUT_BOOK_CHROMIUM", "/usr/bin/chromium"))
-
-
-@contextmanager
-def launch(executable: Path) -> Iterator[Browser]:
-    """Launch headless Chromium under Playwright until the block ends; yield the browser.
-
-    Raises
-    ------
-    ImportError
-        If Playwright is not installed.
-    """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()

@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: the built site on a loopback port, one Chromium, page visits.
+"""Fixtures of the browser tests: the built site on a loopback port, Chromium, page visits.
 
 Every page of the built site is visited twice, each time in a fresh browser context so nothing
 comes from a cache: once at desktop width (1280 px), where the page's traffic, timing, content
@@ -6,10 +6,13 @@ and accessibility are recorded, and once as a phone (390 px), where its width is
 tests read these records, so a page is loaded twice however many tests look at it. A screenshot
 of each visit is saved for review, and the page budget table is printed at the end of the run.
 
-The work is done by plain modules beside this file: ``paths`` (where the site and its pages
-are), ``server`` (the loopback server), ``chromium`` (the browser launch), ``visits`` (a visit
-at each width, with the scripts of ``probes``), ``traffic`` (what a tab asks of the network and
-logs to its console) and ``sources`` (the MyST source and executed notebook of a page).
+pytest-playwright starts Playwright and the browser (its ``browser``, ``context`` and ``page``
+fixtures), set up here for Debian's Chromium and the local site; its options work as usual
+(``--headed``, ``--slowmo``, ``--screenshot``, ``--tracing``). The rest is done by plain modules
+beside this file: ``paths`` (where the site and its pages are), ``server`` (the loopback
+server), ``chromium`` (which browser), ``visits`` (a visit at each width, with the scripts of
+``probes``), ``traffic`` (what a tab asks of the network and logs to its console) and
+``sources`` (the MyST source and executed notebook of a page).
 
 Environment variables:
 
@@ -20,28 +23,27 @@ Environment variables:
   inside the git-ignored build folder).
 - ``CI``: when set, a missing site or browser fails the run instead of skipping it.
 
-Playwright and axe are imported inside the fixtures, so that the other test sessions, which
-collect this folder without installing the ``browser`` group, are not affected.
+Playwright and axe are imported only where a fixture or test uses them, so that the other test
+sessions, which collect this folder without installing the ``browser`` group, are not affected.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from tests.browser.chromium import chromium_executable, launch
+from tests.browser.chromium import CHROMIUM_ARGS, chromium_executable
 from tests.browser.paths import discover_pages, site_dir
 from tests.browser.server import serve
 from tests.browser.traffic import Tab, watch
 from tests.browser.visits import DESKTOP, VISITS, DesktopVisit, PhoneVisit, SiteVisits
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 
 def _missing(message: str) -> NoReturn:
@@ -76,28 +78,30 @@ def site() -> Path:
 
 @pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
-    """Serve the site on a free loopback port for the session; yield its address."""
+    """Serve the site on a free loopback port for the session; yield its address.
+
+    pytest-playwright gives it to every context it makes, so tabs take relative URLs.
+    """
     with serve(site) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Yield one headless Chromium for the whole session."""
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch Debian's Chromium (skip, or under CI fail, without it)."""
     executable = chromium_executable()
     if not executable.is_file():
         _missing(
             f"Chromium not found at {executable}: install it with `apt-get install chromium` "
             "(Debian/Ubuntu), or point DROPOUT_BOOK_CHROMIUM at a Chromium executable"
         )
-    with ExitStack() as stack:
-        try:
-            chromium = stack.enter_context(launch(executable))
-        except ImportError:
-            _missing(
-                "Playwright is missing: install the `browser` dependency group (nox -s browser)"
-            )
-        yield chromium
+    return {**browser_type_launch_args, "executable_path": str(executable), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Open the tabs of the interaction tests at desktop width, in light colours."""
+    return {**browser_context_args, "viewport": DESKTOP, "color_scheme": "light"}
 
 
 @pytest.fixture(scope="session")
@@ -127,14 +131,10 @@ def phone(page_path: str, visits: SiteVisits) -> PhoneVisit:
 
 
 @pytest.fixture
-def tab(browser: Browser, base_url: str) -> Iterator[Tab]:
-    """Yield a fresh desktop tab (clipboard allowed, other hosts blocked)."""
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light", base_url=base_url)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
-    page = context.new_page()
-    traffic = watch(context, page, base_url)
-    yield Tab(page, traffic)
-    context.close()
+def tab(context: BrowserContext, page: Page, base_url: str) -> Tab:
+    """Return a fresh desktop tab (clipboard allowed, other hosts blocked)."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    return Tab(page, watch(context, page, base_url))
 
 
 # --- the page budget table --------------------------------------------------------------------

@@ -1,20 +1,23 @@
 """What a page was built from: its MyST source and its executed notebook.
 
-From the source, the code cells (code and tags) and the number of formulas; from the notebook
-MyST-NB executed, the code cells and whether each shows an output.
+From the source, the code cells (code and tags, read by jupytext as MyST-NB reads them) and the
+number of formulas (counted on the tokens of MyST's Markdown parser); from the notebook MyST-NB
+executed, the code cells and whether each shows an output.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from tests.browser.paths import ROOT, docname
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # Outputs of myst_nb.glue(..., display=False) carry only mime types with this prefix, and MyST-NB
 # renders nothing for them.
@@ -37,103 +40,60 @@ class ExecutedCell:
     shows_output: bool
 
 
-_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
-_OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
-
-
-def _tag_list(value: str, following: list[str]) -> list[str]:
-    """Parse ``[a, b]`` or a YAML block list (``- a`` on the following lines)."""
-    value = value.strip()
-    if value.startswith("["):
-        return [item.strip().strip("'\"") for item in value.strip("[]").split(",") if item.strip()]
-    items = []
-    for line in following:
-        match = re.match(r"^\s+-\s*(.+)$", line)
-        if not match:
-            break
-        items.append(match.group(1).strip().strip("'\""))
-    return items
-
-
-def _source_cell(body: list[str]) -> SourceCell:
-    """Split a code-cell directive's body into its options and its code."""
-    tags: list[str] = []
-    start = 0
-    if body and body[0].strip() == "---":  # options as a YAML block
-        end = next(i for i in range(1, len(body)) if body[i].strip() == "---")
-        for i in range(1, end):
-            if body[i].startswith("tags:"):
-                tags = _tag_list(body[i].removeprefix("tags:"), body[i + 1 : end])
-        start = end + 1
-    else:  # options as `:key: value` lines (nested YAML continues on `:  ...` lines)
-        while start < len(body) and body[start].startswith(":"):
-            option = _OPTION.match(body[start])
-            if option and option["key"] == "tags":
-                following = [line.removeprefix(":") for line in body[start + 1 :]]
-                tags = _tag_list(option["value"], following)
-            start += 1
-    return SourceCell(code="\n".join(body[start:]).strip("\n"), tags=frozenset(tags))
-
-
-def _front_matter_end(lines: list[str]) -> int:
-    """Return the index of the first line after the YAML front matter (0 without one)."""
-    if lines and lines[0].strip() == "---":
-        return next(j for j in range(1, len(lines)) if lines[j].strip() == "---") + 1
-    return 0
-
-
-def _scan(lines: list[str]) -> Iterator[tuple[str | None, list[str]]]:
-    """Yield ``(info, body)`` for each fenced block and ``(None, [line])`` for each other line."""
-    i = 0
-    while i < len(lines):
-        opening = _FENCE.match(lines[i])
-        if not opening:
-            yield None, [lines[i]]
-            i += 1
-            continue
-        fence = opening["fence"]
-        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
-        j = i + 1
-        while j < len(lines) and not closing.match(lines[j]):
-            j += 1
-        yield opening["info"].strip(), lines[i + 1 : j]
-        i = j + 1
-
-
 def source_cells(text: str) -> list[SourceCell]:
     """Return the code cells of a MyST-NB text notebook, in order."""
-    lines = text.splitlines()
+    import jupytext  # the browser group's: the other sessions collect this module without it
+
+    notebook = jupytext.reads(text, fmt="md:myst")
     return [
-        _source_cell(body)
-        for info, body in _scan(lines[_front_matter_end(lines) :])
-        if info is not None and info.startswith("{code-cell}")
+        SourceCell(code=cell.source.strip("\n"), tags=frozenset(cell.metadata.get("tags", [])))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
     ]
 
 
-# Fenced blocks whose body is code or raw text, not MyST prose.
-_VERBATIM = ("{code-cell}", "{code-block}", "{code}", "{sourcecode}", "{literalinclude}", "{raw}")
-_INLINE_CODE = re.compile(r"``.*?``|`[^`\n]*`")
-_DOLLAR_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$\w])\$(?=\S)[^$\n]*?(?<=\S)\$(?![\w$])", re.S)
+@cache
+def _myst() -> MarkdownIt:
+    """MyST's own Markdown parser, with the extensions of conf.py that can hold math.
 
+    Dollar math with MyST's default options, colon fences, and roles such as {math}`x`.
+    """
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.colon_fence import colon_fence_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+    from mdit_py_plugins.myst_role import myst_role_plugin
 
-def _prose(lines: list[str]) -> Iterator[str]:
-    """Yield the prose lines of MyST text, inside directives too; count {math} blocks as `$$`."""
-    for info, body in _scan(lines):
-        if info is None:
-            yield from body
-        elif info.startswith("{math}"):
-            yield "$$ $$"
-        elif info.startswith("{") and not info.startswith(_VERBATIM):
-            yield from _prose(body)
-
-
-def count_source_math(text: str) -> int:
-    """Count the formulas of a page's source: ``$...$``, ``$$...$$`` and ``{math}``."""
-    lines = text.splitlines()
-    prose = "\n".join(
-        _INLINE_CODE.sub("", line) for line in _prose(lines[_front_matter_end(lines) :])
+    return (
+        MarkdownIt("commonmark")
+        .use(front_matter_plugin)
+        .use(dollarmath_plugin, allow_labels=True, allow_space=True, allow_digits=True)
+        .use(colon_fence_plugin)
+        .use(myst_role_plugin)
     )
-    return len(_DOLLAR_MATH.findall(prose)) + prose.count("{math}")
+
+
+_MATH_TOKENS = {"math_inline", "math_inline_double", "math_block", "math_block_label"}
+# Directives whose body is code or raw text, not MyST prose.
+_VERBATIM = {"code-cell", "code-block", "code", "sourcecode", "literalinclude", "raw"}
+
+
+def count_source_math(markdown: str) -> int:
+    """Count the formulas of MyST text: ``$...$``, ``$$...$$``, {math} roles and blocks."""
+    count = 0
+    for block in _myst().parse(markdown):
+        for token in [block, *(block.children or [])]:
+            if token.type in _MATH_TOKENS or (
+                token.type == "myst_role" and token.meta.get("name") == "math"
+            ):
+                count += 1
+            elif token.type in {"fence", "colon_fence"} and token.info.startswith("{"):
+                directive = token.info[1:].partition("}")[0]
+                if directive == "math":
+                    count += 1
+                elif directive not in _VERBATIM:  # an admonition, a figure...: MyST prose
+                    count += count_source_math(token.content)
+    return count
 
 
 def renders_output(outputs: list[dict[str, Any]]) -> bool:

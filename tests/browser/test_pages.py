@@ -94,8 +94,8 @@ def test_math_is_rendered(desktop: DesktopVisit) -> None:
     assert content["math"] >= desktop.source_math, (
         f"the source has {desktop.source_math} formulas, the page {content['math']} <math>"
     )
-    assert content["mathErrors"] == 0, "latex2mathml produced <merror> elements"
-    assert content["mathFallbacks"] == 0, "formulas shown as code: latex2mathml could not convert"
+    assert content["mathErrors"] == 0, "the MathML holds <merror> elements"
+    assert content["mathFallbacks"] == 0, "formulas shown as code: conf/mathml.py failed on them"
     assert content["mathUnsized"] == 0, "visible <math> elements with no width: not rendered"
     raw = sorted({match.group() for match in RAW_LATEX.finditer(content["prose"])})
     assert not raw, f"raw LaTeX in the visible text: {raw}"
