@@ -9,10 +9,11 @@ of each visit is saved for review, and the page budget table is printed at the e
 pytest-playwright starts Playwright and the browser (its ``browser``, ``context`` and ``page``
 fixtures), set up here for Debian's Chromium and the local site; its options work as usual
 (``--headed``, ``--slowmo``, ``--screenshot``, ``--tracing``). The rest is done by plain modules
-beside this file: ``paths`` (where the site and its pages are), ``server`` (the loopback
-server), ``chromium`` (which browser), ``visits`` (a visit at each width, with the scripts of
-``probes``), ``traffic`` (what a tab asks of the network and logs to its console) and
-``sources`` (the MyST source and executed notebook of a page).
+beside this file: ``paths`` (where the site and its pages are), ``server`` (the loopback server,
+which serves the site under a prefix as GitHub Pages does), ``chromium`` (which browser),
+``visits`` (a visit at each width, with the scripts of ``probes``), ``traffic`` (what a tab asks
+of the network and logs to its console) and ``sources`` (the MyST source and executed notebook
+of a page).
 
 Environment variables:
 
@@ -78,7 +79,7 @@ def site() -> Path:
 
 @pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
-    """Serve the site on a free loopback port for the session; yield its address.
+    """Serve the site under its prefix on a free loopback port; yield its address.
 
     pytest-playwright gives it to every context it makes, so tabs take relative URLs.
     """

@@ -1,4 +1,11 @@
-"""Where things are: the repository, the built site, and the pages in it."""
+"""Where things are: the repository, the built site, and the pages in it.
+
+A page is named by its path in the site (``tutorials/forward.html``). The site may hold other
+editions of itself, each a complete Sphinx build in a folder of its own (the Japanese edition in
+``ja/``, with its own ``_static/`` and ``_sources/``): their pages are pages of the site like any
+other (``ja/tutorials/forward.html``), found by ``discover_pages``, and ``edition`` tells which
+build a page belongs to.
+"""
 
 from __future__ import annotations
 
@@ -24,5 +31,13 @@ def discover_pages(site: Path) -> list[str]:
 
 
 def docname(page: str) -> str:
-    """Return Sphinx's name of a page: its path without ``.html``."""
+    """Return a page's path without ``.html`` (unique across editions)."""
     return page.removesuffix(".html")
+
+
+def edition(site: Path, page: str) -> tuple[str, str]:
+    """Split a page into the folder of its edition's build ("" or "ja/") and Sphinx's name of it."""
+    first, _, rest = page.partition("/")
+    if rest and (site / first / "_static").is_dir():
+        return f"{first}/", docname(rest)
+    return "", docname(page)

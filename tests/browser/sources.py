@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from tests.browser.paths import ROOT, docname
+from tests.browser.paths import ROOT, edition
+from tests.browser.server import site_file
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -110,33 +111,31 @@ def renders_output(outputs: list[dict[str, Any]]) -> bool:
 
 def page_source(site: Path, page: str) -> str | None:
     """Return the MyST source the page was built from, if it has one."""
+    folder, name = edition(site, page)
     for path in (
-        site / "_sources" / f"{docname(page)}.md",
-        site / "_sources" / f"{docname(page)}.md.txt",
-        ROOT / "docs" / f"{docname(page)}.md",
+        site / folder / "_sources" / f"{name}.md",
+        site / folder / "_sources" / f"{name}.md.txt",
+        ROOT / "docs" / f"{name}.md",
     ):
         if path.is_file():
             return path.read_text(encoding="utf-8")
     return None
 
 
-def executed_cells(
-    site: Path, base_url: str, page: str, links: list[str]
-) -> list[ExecutedCell] | None:
+def executed_cells(site: Path, page: str, links: list[str]) -> list[ExecutedCell] | None:
     """Return the code cells of the page's executed notebook, if found.
 
-    `links` are the page's links to the site, served from `base_url`.
+    `links` are the page's links to the site (absolute URLs).
     """
+    folder, name = edition(site, page)
     # The page's own .ipynb download first: what a reader gets. Failing that, the executed
-    # notebook MyST-NB writes to jupyter_execute/ beside the HTML folder.
-    candidates = []
-    for link in links:
-        link_path = urlsplit(link).path
-        if link_path.endswith(f"/{docname(page)}.ipynb"):
-            candidates.append(site / unquote(link_path[len(urlsplit(base_url).path) :]))
-    candidates.append(site.parent / "jupyter_execute" / f"{docname(page)}.ipynb")
+    # notebook MyST-NB writes to jupyter_execute/ beside its build's HTML folder.
+    candidates = [
+        site_file(site, link) for link in links if urlsplit(link).path.endswith(f"/{name}.ipynb")
+    ]
+    candidates.append((site / folder).parent / "jupyter_execute" / f"{name}.ipynb")
     for path in candidates:
-        if path.is_file():
+        if path is not None and path.is_file():
             notebook = json.loads(path.read_text(encoding="utf-8"))
             return [
                 ExecutedCell(

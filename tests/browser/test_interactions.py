@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import pytest
+
+from tests.browser.server import PREFIX
 
 if TYPE_CHECKING:
     from tests.browser.traffic import Tab
@@ -27,6 +31,18 @@ def _clean(tab: Tab) -> None:
     assert not tab.traffic.blocked, "\n".join(tab.traffic.blocked)
 
 
+def test_site_is_served_only_under_its_prefix(base_url: str) -> None:
+    """The test server answers under PREFIX only, as GitHub Pages does for a project's site."""
+    assert urlsplit(base_url).path == PREFIX
+    with urlopen(base_url + "index.html") as response:
+        assert response.status == 200
+    root = base_url.removesuffix(PREFIX) + "/index.html"
+    with pytest.raises(HTTPError) as refused:
+        urlopen(root)
+    refused.value.close()
+    assert refused.value.code == 404
+
+
 def test_search_for_mask_lists_the_forward_tutorial(tab: Tab) -> None:
     """Searching "mask" from the search field lists the forward-pass tutorial."""
     page = tab.page
@@ -41,7 +57,7 @@ def test_search_for_mask_lists_the_forward_tutorial(tab: Tab) -> None:
     hits = page.locator("#search-results ul.search li a").evaluate_all(
         "links => links.map((a) => a.href)"
     )
-    pages = [urlsplit(hit).path.removeprefix("/") for hit in hits]
+    pages = [urlsplit(hit).path.removeprefix(PREFIX) for hit in hits]
     assert FORWARD in pages, f"{summary.inner_text()}: {pages}"
     _clean(tab)
 

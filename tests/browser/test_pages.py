@@ -14,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.browser.server import PREFIX, site_file
+
 if TYPE_CHECKING:
     from tests.browser.visits import DesktopVisit, PhoneVisit
 
@@ -161,20 +163,16 @@ def test_code_cells_show_their_output(desktop: DesktopVisit) -> None:
 
 
 def test_internal_links_resolve(desktop: DesktopVisit, site: Path) -> None:
-    """Every link to the site points at a file that exists, and at an anchor on that page."""
+    """Every link to the site stays under its prefix and names a file and an anchor that exist."""
     broken = []
     for link in sorted(set(desktop.content["links"])):
-        parts = urlsplit(link)
-        target = site / unquote(parts.path.lstrip("/"))
-        if parts.path.endswith("/"):
-            target = target / "index.html"
-        if not target.is_file():
+        target = site_file(site, link)
+        fragment = unquote(urlsplit(link).fragment)
+        if target is None:
+            broken.append(f"{link}: outside the site's prefix {PREFIX}")
+        elif not target.is_file():
             broken.append(f"{link}: no such file")
-        elif (
-            parts.fragment
-            and target.suffix == ".html"
-            and unquote(parts.fragment) not in _ids(target)
-        ):
+        elif fragment and target.suffix == ".html" and fragment not in _ids(target):
             broken.append(f"{link}: no such anchor")
     assert not broken, "\n".join(broken)
 
@@ -185,7 +183,9 @@ def test_page_declares_its_tab_icon(desktop: DesktopVisit, site: Path) -> None:
     # the missing icon never shows up as a 404 in these tests; a reader's browser asks for it.
     icon = desktop.content["icon"]
     assert icon, "no <link rel=icon>: set html_favicon in conf.py"
-    assert (site / unquote(urlsplit(icon).path.lstrip("/"))).is_file(), f"{icon}: no such file"
+    target = site_file(site, icon)
+    assert target is not None, f"{icon}: outside the site's prefix {PREFIX}"
+    assert target.is_file(), f"{icon}: no such file"
 
 
 def test_no_horizontal_overflow_on_a_phone(phone: PhoneVisit) -> None:

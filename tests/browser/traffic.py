@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, Request, Route
@@ -23,11 +24,17 @@ class Traffic:
 
 
 def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
-    """Block every request to another host, and record requests, statuses and console."""
+    """Block every request to another host, and record requests, statuses and console.
+
+    A request to the site's own server outside `base_url` is let through: the server answers
+    it 404, which the tests see in its log.
+    """
     traffic = Traffic()
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}/"
 
     def elsewhere(url: str) -> bool:
-        return url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(base_url)
+        return url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(origin)
 
     def block(route: Route) -> None:
         traffic.blocked.append(route.request.url)
@@ -38,7 +45,7 @@ def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
             traffic.requests += 1
 
     def on_failed(request: Request) -> None:
-        if traffic.recording and request.url.startswith(base_url):
+        if traffic.recording and request.url.startswith(origin):
             traffic.failed.append(f"{request.failure} {request.url}")
 
     def on_console(message: ConsoleMessage) -> None:

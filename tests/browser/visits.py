@@ -119,7 +119,7 @@ class SiteVisits:
                 source=source,
                 cells=source_cells(source or ""),
                 source_math=count_source_math(source or ""),
-                executed=executed_cells(self.site, self.base_url, page, content["links"]),
+                executed=executed_cells(self.site, page, content["links"]),
                 screenshot=screenshot,
             )
             self._desktop[page] = VISITS[page] = visit
