@@ -8,7 +8,10 @@ whose cells run at build time. Our own small extensions live beside this file:
 - ``signatures``: readable, resolvable type hints in the API reference;
 - ``notebook_pages``: an .ipynb download of each executed page, and alt text required on images;
 - ``editions``: the language switch between the English and Japanese editions;
-- ``translated_glue``: glued values inside translated paragraphs.
+- ``translated_glue``: glued values inside translated paragraphs;
+- ``icons``: the theme's icons as a small webfont subset (with ``_templates/layout.html``, which
+  drops FontAwesome's 1.5 MiB script);
+- ``figures``: every PNG figure stored with a palette of 256 colours (a quarter of the bytes).
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ extensions = [
     "notebook_pages",
     "editions",
     "translated_glue",
+    "icons",
+    "figures",
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", ".jupyter_cache"]
 # Every cross-reference must resolve (also checked by `-n` on the command line).

@@ -8,7 +8,9 @@ the whole site once more.
 
 from __future__ import annotations
 
+import base64
 import difflib
+import io
 import os
 import re
 import subprocess
@@ -222,6 +224,53 @@ def test_every_notebook_page_offers_its_executed_ipynb(site: Path) -> None:
         assert any(cell.get("outputs") for cell in notebook.cells), page
         html = (site / f"{page}.html").read_text(encoding="utf-8")
         assert f"_sources/{page}.ipynb" in html, page
+
+
+# --- icons ---------------------------------------------------------------------------------------
+
+ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"\\([0-9a-f]+) ?"\}')
+EMBEDDED_FONT = re.compile(
+    r"@font-face\{[^}]*font-family:([^;]+);[^}]*src:url\(data:font/woff2;base64,([^)]+)\)"
+)
+
+
+def test_no_page_loads_fontawesome_script(site: Path) -> None:
+    """No page loads FontAwesome's 1.5 MiB script: the theme's CSS draws the icons from fonts."""
+    loading = [
+        name
+        for name, url in iter_resource_urls(site)
+        if url.partition("?")[0].endswith("fontawesome.js") and not name.startswith("_static/")
+    ]
+    assert loading == []
+
+
+def test_every_icon_a_page_names_is_in_the_sites_icon_fonts(site: Path) -> None:
+    """Each FontAwesome icon in the pages has its glyph in the fonts _static/icons.css embeds."""
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    theme_css = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text("utf-8")
+    points = {
+        name.removeprefix("."): int(point, 16)
+        for names, point in ICON_RULE.findall(theme_css)
+        for name in names.split(",")
+    }
+    fonts: dict[str, set[int]] = {}
+    for family, data in EMBEDDED_FONT.findall((site / "_static" / "icons.css").read_text("utf-8")):
+        font = ttlib.TTFont(io.BytesIO(base64.b64decode(data)))
+        fonts.setdefault("brands" if "Brands" in family else "free", set()).update(
+            font.getBestCmap()
+        )
+    assert set(fonts) == {"free", "brands"}, "icons.css lacks the solid or the brands font"
+    missing, seen = set(), set()
+    for page in html_pages(site).values():
+        for classes in re.findall(r'class="([^"]*\bfa-[^"]*)"', page.read_text("utf-8")):
+            names = set(classes.split())
+            style = "brands" if names & {"fab", "fa-brands"} else "free"
+            for name in names & points.keys():
+                seen.add(name)
+                if points[name] not in fonts[style]:
+                    missing.add(f"{name} ({style})")
+    assert {"fa-magnifying-glass", "fa-github", "fa-chevron-down", "fa-bars"} <= seen
+    assert not missing, f"icons without a glyph in _static/icons.css: {sorted(missing)}"
 
 
 # --- copies of theme templates -------------------------------------------------------------------

@@ -147,11 +147,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     write = terminalreporter.write_line
     terminalreporter.section("page budget (desktop, cold cache)")
-    write(f"{'page':<34} {'requests':>8} {'KiB':>8} {'load ms':>8} {'blocked':>8} {'axe':>4}")
+    write(
+        f"{'page':<34} {'requests':>8} {'KiB':>8} {'img KiB':>8} {'load ms':>8} {'blocked':>8} "
+        f"{'axe':>4}"
+    )
     for page, visit in sorted(VISITS.items()):
         serious = sum(v["impact"] in {"serious", "critical"} for v in visit.axe + visit.axe_dark)
         write(
             f"{page:<34} {visit.traffic.requests:>8} {visit.bytes / 1024:>8.0f} "
+            f"{visit.image_bytes / 1024:>8.0f} "
             f"{visit.load_ms:>8.0f} {len(visit.traffic.blocked):>8} {serious:>4}"
         )
     some = next(iter(VISITS.values()))

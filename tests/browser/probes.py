@@ -36,7 +36,7 @@ CONTENT = """() => {
             .filter((m) => m.getBoundingClientRect().width === 0).length,
         prose: prose.textContent,
         images: [...document.images].map((img) => ({
-            src: img.getAttribute("src"),
+            src: img.src,
             alt: img.getAttribute("alt"),
             width: img.naturalWidth,
             complete: img.complete,

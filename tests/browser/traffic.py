@@ -14,13 +14,18 @@ if TYPE_CHECKING:
 class Traffic:
     """The network and console record of one page load."""
 
-    requests: int = 0
+    urls: list[str] = field(default_factory=list)  # of every request, in order
     bad_status: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     # Off once the page has settled: what axe fetches for its checks is not the page's doing.
     recording: bool = True
+
+    @property
+    def requests(self) -> int:
+        """Return how many requests the page made."""
+        return len(self.urls)
 
 
 def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
@@ -42,7 +47,7 @@ def watch(context: BrowserContext, page: Page, base_url: str) -> Traffic:
 
     def on_request(request: Request) -> None:
         if traffic.recording and request.url.startswith(("http:", "https:")):
-            traffic.requests += 1
+            traffic.urls.append(request.url)
 
     def on_failed(request: Request) -> None:
         if traffic.recording and request.url.startswith(origin):

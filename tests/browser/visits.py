@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.browser.paths import docname
 from tests.browser.probes import CONTENT, FIGURES, LOAD_IMAGES, METRICS, NO_TRANSITIONS, WIDTH
-from tests.browser.server import SERVED, served_since
+from tests.browser.server import SERVED, served_since, site_file
 from tests.browser.sources import (
     ExecutedCell,
     SourceCell,
@@ -37,6 +37,7 @@ class DesktopVisit:
     """What a 1280 px wide visit of one page found."""
 
     page: str
+    site: Path
     traffic: Traffic
     load_ms: float
     bytes: int
@@ -48,6 +49,12 @@ class DesktopVisit:
     source_math: int
     executed: list[ExecutedCell] | None
     screenshot: Path
+
+    @property
+    def image_bytes(self) -> int:
+        """Return the size of the site's image files the page shows (each counted once)."""
+        files = {site_file(self.site, image["src"]) for image in self.content["images"]}
+        return sum(path.stat().st_size for path in files if path is not None and path.is_file())
 
 
 @dataclass
@@ -110,6 +117,7 @@ class SiteVisits:
             source = page_source(self.site, page)
             visit = DesktopVisit(
                 page=page,
+                site=self.site,
                 traffic=traffic,
                 load_ms=float(metrics["loadMs"]),
                 bytes=int(metrics["bytes"]),
