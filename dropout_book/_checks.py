@@ -19,10 +19,13 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "FloatArray",
     "as_float_array",
+    "check_affine",
     "check_bit_generator",
     "check_dropout_ratio",
     "check_flag",
+    "check_gaussian_ratio",
     "check_mask",
+    "check_matrix",
     "check_noise_shape",
     "check_positive_int",
     "check_positive_real",
@@ -88,6 +91,60 @@ def check_dropout_ratio(dropout_ratio: object, name: str = "dropout_ratio") -> f
     if math.isnan(value) or not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be a real number in [0, 1], got {dropout_ratio!r}")
     return value
+
+
+def check_gaussian_ratio(dropout_ratio: float, inverted: bool) -> None:
+    """Refuse a ratio of 1 for inverted Gaussian dropout, whose noise variance is p / (1 - p).
+
+    Raises
+    ------
+    ValueError
+        If ``inverted`` and ``dropout_ratio`` is 1.
+    """
+    if inverted and dropout_ratio == 1.0:
+        raise ValueError(
+            "dropout_ratio must be below 1 for inverted Gaussian dropout: its noise has variance "
+            "dropout_ratio / (1 - dropout_ratio), infinite at 1 (the classic convention allows 1)"
+        )
+
+
+def check_affine(
+    x_shape: tuple[int, ...], w_shape: tuple[int, ...], b_shape: tuple[int, ...]
+) -> None:
+    """Check that ``x @ W + b`` is defined: x of shape (N, D), W (D, M), b (M,).
+
+    Raises
+    ------
+    ValueError
+        Naming the shapes that do not fit.
+    """
+    if len(x_shape) != 2 or x_shape[1] != w_shape[0]:
+        raise ValueError(
+            f"x has shape {x_shape} but W has shape {w_shape}: x must have shape (N, {w_shape[0]})"
+        )
+    if b_shape != (w_shape[1],):
+        raise ValueError(
+            f"b has shape {b_shape} but W has shape {w_shape}: b must have shape ({w_shape[1]},)"
+        )
+
+
+def check_matrix(value: object, name: str, ndim: int) -> FloatArray:
+    """Return ``value`` as a floating array of ``ndim`` axes (a weight matrix or bias vector).
+
+    Floating arrays are returned as they are (not copied), so that an optimiser updating them
+    in place updates the layer that holds them.
+
+    Raises
+    ------
+    TypeError
+        As :func:`as_float_array`.
+    ValueError
+        If it does not have ``ndim`` axes.
+    """
+    array = as_float_array(value, name)  # type: ignore[arg-type]
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} axes, got shape {array.shape}")
+    return array
 
 
 def check_flag(value: object, name: str) -> bool:

@@ -1,4 +1,4 @@
-"""Unchecked arithmetic shared by every path: draw a keep-mask, apply it and its scale, and scale.
+"""Unchecked arithmetic shared by every path: draw and apply a keep-mask or noise, and scale.
 
 The functional API, the layers and FastDropout's blocks all compute through these functions, so
 that every path gives the same bits. Callers have checked and converted every argument (see
@@ -12,10 +12,12 @@ the book's, bit for bit: ``x * keep`` while training and ``x * (1 - p)`` at infe
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["apply_mask", "draw_mask", "scale_for_inference"]
+__all__ = ["apply_mask", "apply_noise", "draw_mask", "gaussian_noise", "scale_for_inference"]
 
 
 def draw_mask(
@@ -98,3 +100,33 @@ def scale_for_inference(
         return np.array(x, copy=True)
     # np.asarray: a 0-d product is a NumPy scalar; callers always get an ndarray back.
     return np.asarray(x * (1.0 - dropout_ratio))
+
+
+def gaussian_noise(
+    shape: tuple[int, ...],
+    dropout_ratio: float,
+    inverted: bool,
+    generator: np.random.Generator | None,
+) -> NDArray[np.float64]:
+    """Draw Gaussian noise with the mean and variance of dropout's scaled mask, in float64.
+
+    Inverted: mean 1 and variance ``p / (1 - p)``, Srivastava et al.'s multiplicative Gaussian
+    noise; ``dropout_ratio`` must be below 1. Classic: mean ``q = 1 - p`` and variance
+    ``p q``, the book's mask's. ``generator`` ``None`` draws from NumPy's global state.
+    """
+    z = np.random.standard_normal(shape) if generator is None else generator.standard_normal(shape)
+    keep = 1.0 - dropout_ratio
+    if inverted:
+        return np.asarray(1.0 + math.sqrt(dropout_ratio / keep) * z)
+    return np.asarray(keep + math.sqrt(dropout_ratio * keep) * z)
+
+
+def apply_noise(x: NDArray[np.floating], noise: NDArray[np.floating]) -> NDArray[np.floating]:
+    """Return ``x * noise`` in ``x``'s dtype (native byte order): also its own gradient.
+
+    ``noise`` may be shared along axes (1 where ``x`` has another length). The product is
+    computed in the wider of the two dtypes and rounded once to ``x``'s.
+    """
+    out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.bool_))
+    np.multiply(x, noise, out=out)
+    return out

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dropout_book import _checks
 from dropout_book.layer import Dropout
+from dropout_book.variants import DropConnect, GaussianDropout
 
 __all__ = ["GradientCheck", "check_gradient", "numerical_gradient"]
 
@@ -87,7 +88,7 @@ class GradientCheck:
 
 
 def check_gradient(
-    layer: Dropout,
+    layer: Dropout | GaussianDropout | DropConnect,
     x: ArrayLike,
     dout: ArrayLike | None = None,
     *,
@@ -102,14 +103,14 @@ def check_gradient(
 
     Parameters
     ----------
-    layer : Dropout
-        The layer to check (a ``FastDropout`` too); its state is that of the forward pass run
-        here afterwards.
+    layer : Dropout, FastDropout, GaussianDropout or DropConnect
+        The layer to check; its state is that of the forward pass run here afterwards.
     x : array_like
         Input.
     dout : array_like, optional
-        Upstream gradient of ``x``'s shape; by default standard normal draws from a generator
-        seeded with 0 (the global state is not touched).
+        Upstream gradient of the output's shape (``x``'s, but (N, M) for DropConnect); by
+        default standard normal draws from a generator seeded with 0 (the global state is not
+        touched).
     train_flg : bool, default True
         Which mode to check.
     eps : float, default 1e-6
@@ -122,8 +123,9 @@ def check_gradient(
     Raises
     ------
     TypeError, ValueError
-        If ``eps`` is not a positive finite number or ``dout``'s shape differs from ``x``'s;
-        checked before the forward pass, so the layer and the generators are left unchanged.
+        If ``eps`` is not a positive finite number, ``x`` or ``dout`` is not real, ``dout``'s
+        shape differs from the output's, or ``x`` does not fit DropConnect's ``W``; checked
+        before the forward pass, so the layer and the generators are left unchanged.
 
     Examples
     --------
@@ -136,10 +138,11 @@ def check_gradient(
     step = _checks.check_positive_real(eps, "eps")
     flag = _checks.check_flag(train_flg, "train_flg")
     x64 = _checks.as_float_array(x, "x").astype(np.float64, copy=True)
+    out_shape = layer._output_shape(x64.shape)
     if dout is None:
-        dout = np.random.default_rng(0).standard_normal(x64.shape)
+        dout = np.random.default_rng(0).standard_normal(out_shape)
     upstream = _checks.as_float_array(dout, "dout").astype(np.float64, copy=True)
-    _checks.check_same_shape(upstream, x64.shape)
+    _checks.check_same_shape(upstream, out_shape)
     layer.forward(x64, flag)
     analytic = np.asarray(layer.backward(upstream), dtype=np.float64)
 

@@ -1,6 +1,12 @@
-"""The Dropout layer, with the book's protocol: ``forward(x, train_flg)``, ``backward(dout)``."""
+"""The Dropout layer, with the book's protocol: ``forward(x, train_flg)``, ``backward(dout)``.
+
+The protocol and the checked settings live in two base classes that the layers of
+:mod:`dropout_book.variants` share; :class:`Dropout` adds the book's mask.
+"""
 
 from __future__ import annotations
+
+from abc import ABC, abstractmethod
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,7 +23,224 @@ NO_MASK = (
 )
 
 
-class Dropout:
+class DropoutSettings:
+    """The settings every layer of dropout_book shares, each checked whenever it is assigned.
+
+    ``dropout_ratio``, ``rng``, ``inverted`` and ``noise_shape``, as :class:`Dropout` describes
+    them. Not meant to be used directly.
+    """
+
+    #: Turns an ``rng`` argument into what the layer draws from (FastDropout checks otherwise).
+    _check_rng = staticmethod(_checks.check_rng)
+
+    def __init__(
+        self,
+        dropout_ratio: float = 0.5,
+        *,
+        rng: int | np.random.Generator | None = None,
+        inverted: bool = False,
+        noise_shape: tuple[int | None, ...] | None = None,
+    ) -> None:
+        self.dropout_ratio = dropout_ratio
+        self.rng = rng
+        self.inverted = inverted
+        self.noise_shape = noise_shape
+
+    @property
+    def dropout_ratio(self) -> float:
+        """Probability of *dropping* a unit, in [0, 1]; checked whenever it is assigned."""
+        return self._dropout_ratio
+
+    @dropout_ratio.setter
+    def dropout_ratio(self, value: float) -> None:
+        self._dropout_ratio = _checks.check_dropout_ratio(value)
+
+    @property
+    def rng(self) -> np.random.Generator | None:
+        """The generator the masks come from, or ``None``; an ``int`` assigned seeds one, once."""
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: int | np.random.Generator | None) -> None:
+        self._rng = self._check_rng(value)
+
+    @property
+    def inverted(self) -> bool:
+        """Whether the layer uses the inverted convention; ``True`` or ``False`` only."""
+        return self._inverted
+
+    @inverted.setter
+    def inverted(self, value: bool) -> None:
+        self._inverted = _checks.check_flag(value, "inverted")
+
+    @property
+    def noise_shape(self) -> tuple[int | None, ...] | None:
+        """Shape of the mask, one entry per axis of ``x`` (1 where shared), or ``None``."""
+        return self._noise_shape
+
+    @noise_shape.setter
+    def noise_shape(self, value: tuple[int | None, ...] | None) -> None:
+        self._noise_shape = _checks.check_noise_shape(value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._settings_repr()})"
+
+    def _settings_repr(self) -> str:
+        # A Generator's own repr carries its memory address, which would make every printed
+        # layer (and every built page that shows one) differ from run to run.
+        rng = (
+            "None" if self._rng is None else f"Generator({type(self._rng.bit_generator).__name__})"
+        )
+        noise = "" if self._noise_shape is None else f", noise_shape={self._noise_shape!r}"
+        return (
+            f"dropout_ratio={self._dropout_ratio!r}, rng={rng}, inverted={self._inverted!r}{noise}"
+        )
+
+
+class NoiseLayer(DropoutSettings, ABC):
+    """What every layer of dropout_book that multiplies its input by random noise shares.
+
+    The book's protocol (``forward(x, train_flg)`` draws noise and keeps it, ``backward(dout)``
+    uses it), every check of ``x`` and ``dout``, and the inference pass. A subclass draws and
+    applies its noise in three hooks; see :class:`Dropout` for the parameters. Not meant to be
+    used directly.
+    """
+
+    def __init__(
+        self,
+        dropout_ratio: float = 0.5,
+        *,
+        rng: int | np.random.Generator | None = None,
+        inverted: bool = False,
+        noise_shape: tuple[int | None, ...] | None = None,
+    ) -> None:
+        super().__init__(dropout_ratio, rng=rng, inverted=inverted, noise_shape=noise_shape)
+        self._forget()
+        self.train_flg: bool | None = None
+        # What backward needs from the last forward: the input's shape, ratio and convention.
+        self._last: tuple[tuple[int, ...], float, bool] | None = None
+
+    def forward(self, x: ArrayLike, train_flg: bool = True) -> FloatArray:
+        """Multiply by fresh noise (training) or scale (inference).
+
+        Parameters
+        ----------
+        x : array_like of shape S
+            Input; floating dtypes are kept, booleans and integers become float64. Never
+            modified.
+        train_flg : bool, default True
+            ``True`` for training (draw new noise), ``False`` for inference.
+
+        Returns
+        -------
+        out : ndarray of shape S
+            A new array.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is complex, not numeric or a masked array, or ``train_flg`` is not a bool.
+        ValueError
+            If ``noise_shape`` does not fit ``x``'s shape (training only).
+
+        Notes
+        -----
+        Every error is raised before the layer's state or any random generator changes.
+        """
+        flag = _checks.check_flag(train_flg, "train_flg")
+        values = _checks.as_float_array(x, "x")
+        ratio, inverted = self._dropout_ratio, self._inverted
+        if flag:
+            mask_shape = _checks.noise_shape_for(self._noise_shape, values.shape)
+            out = self._forward_train(values, mask_shape, ratio, inverted)
+        else:
+            out = _kernels.scale_for_inference(values, ratio, inverted)
+            self._forget()
+        self.train_flg = flag
+        self._last = (values.shape, ratio, inverted)
+        return out
+
+    def backward(self, dout: ArrayLike) -> FloatArray:
+        """Propagate ``dout`` back through the last forward pass.
+
+        Parameters
+        ----------
+        dout : array_like of shape S
+            Gradient of the loss with respect to the last forward output; exactly its shape.
+            Never modified.
+
+        Returns
+        -------
+        dx : ndarray of shape S
+            After a training pass, ``dout`` times that pass's noise (for Dropout,
+            ``dout * mask``, times ``1 / (1 - dropout_ratio)`` when inverted); after an
+            inference pass, ``dout * (1 - dropout_ratio)`` (classic) or a copy of ``dout``
+            (inverted). The ratio and convention are the forward pass's.
+
+        Raises
+        ------
+        RuntimeError
+            If no forward pass has run yet, or the mask of the last training pass has been set
+            to ``None`` since.
+        TypeError, ValueError
+            If ``dout`` is not real, its shape differs from the last forward input's, or a mask
+            assigned by hand does not fit it.
+        """
+        if self.train_flg is None or self._last is None:
+            raise RuntimeError(
+                "backward() needs the state of a forward pass: call forward(x) first"
+            )
+        gradient = _checks.as_float_array(dout, "dout")
+        shape, ratio, inverted = self._last
+        _checks.check_same_shape(gradient, shape)
+        if self.train_flg:
+            return self._backward_train(gradient, ratio, inverted)
+        return _kernels.scale_for_inference(gradient, ratio, inverted)
+
+    def _output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Return the output's shape for an input of ``shape``: the same."""
+        return shape
+
+    def _replay(self, x: FloatArray) -> FloatArray:
+        """Run the last forward pass again on ``x``, its noise held fixed; change no state.
+
+        What :func:`dropout_book.check_gradient` differentiates numerically. A training pass
+        multiplies each unit by its own noise, so applying it to ``x`` is what
+        :meth:`_backward_train` does to ``dout``.
+        """
+        assert self._last is not None, "_replay() follows a forward pass"
+        _, ratio, inverted = self._last
+        if self.train_flg:
+            return self._backward_train(x, ratio, inverted)
+        return _kernels.scale_for_inference(x, ratio, inverted)
+
+    # The hooks below are the only steps a subclass computes in its own way: forward and
+    # backward above keep every check and all the state but the noise.
+
+    @abstractmethod
+    def _forward_train(
+        self, values: FloatArray, noise_shape: tuple[int, ...], ratio: float, inverted: bool
+    ) -> FloatArray:
+        """Draw noise of ``noise_shape``, keep it as the layer's state and return the output.
+
+        Called by :meth:`forward` in training mode only, after every argument check; it must
+        raise before it changes anything (the state, the generator) or not at all.
+        """
+
+    @abstractmethod
+    def _backward_train(self, gradient: FloatArray, ratio: float, inverted: bool) -> FloatArray:
+        """Return ``gradient`` times the noise of the last training pass.
+
+        Called by :meth:`backward` after a training pass, once ``gradient`` has the last forward
+        input's shape.
+        """
+
+    @abstractmethod
+    def _forget(self) -> None:
+        """Drop the noise of the last training pass (an inference pass draws none)."""
+
+
+class Dropout(NoiseLayer):
     r"""Randomly drop units while training (Hinton et al., 2012), as in the book.
 
     Parameters
@@ -103,62 +326,6 @@ class Dropout:
     array([0. , 0.5, 1. , 1.5, 2. ])
     """
 
-    #: Turns an ``rng`` argument into what the layer draws from (FastDropout checks otherwise).
-    _check_rng = staticmethod(_checks.check_rng)
-
-    def __init__(
-        self,
-        dropout_ratio: float = 0.5,
-        *,
-        rng: int | np.random.Generator | None = None,
-        inverted: bool = False,
-        noise_shape: tuple[int | None, ...] | None = None,
-    ) -> None:
-        self.dropout_ratio = dropout_ratio
-        self.rng = rng
-        self.inverted = inverted
-        self.noise_shape = noise_shape
-        self.mask = None
-        self.train_flg: bool | None = None
-        # What backward needs from the last forward: the input's shape, ratio and convention.
-        self._last: tuple[tuple[int, ...], float, bool] | None = None
-
-    @property
-    def dropout_ratio(self) -> float:
-        """Probability of *dropping* a unit, in [0, 1]; checked whenever it is assigned."""
-        return self._dropout_ratio
-
-    @dropout_ratio.setter
-    def dropout_ratio(self, value: float) -> None:
-        self._dropout_ratio = _checks.check_dropout_ratio(value)
-
-    @property
-    def rng(self) -> np.random.Generator | None:
-        """The generator the masks come from, or ``None``; an ``int`` assigned seeds one, once."""
-        return self._rng
-
-    @rng.setter
-    def rng(self, value: int | np.random.Generator | None) -> None:
-        self._rng = self._check_rng(value)
-
-    @property
-    def inverted(self) -> bool:
-        """Whether the layer uses the inverted convention; ``True`` or ``False`` only."""
-        return self._inverted
-
-    @inverted.setter
-    def inverted(self, value: bool) -> None:
-        self._inverted = _checks.check_flag(value, "inverted")
-
-    @property
-    def noise_shape(self) -> tuple[int | None, ...] | None:
-        """Shape of the mask, one entry per axis of ``x`` (1 where shared), or ``None``."""
-        return self._noise_shape
-
-    @noise_shape.setter
-    def noise_shape(self, value: tuple[int | None, ...] | None) -> None:
-        self._noise_shape = _checks.check_noise_shape(value)
-
     @property
     def mask(self) -> NDArray[np.bool_] | None:
         """Keep-mask of the last training pass, or ``None``; a boolean array when assigned."""
@@ -167,105 +334,6 @@ class Dropout:
     @mask.setter
     def mask(self, value: NDArray[np.bool_] | None) -> None:
         self._mask = None if value is None else _checks.check_mask(value)
-
-    def __repr__(self) -> str:
-        # A Generator's own repr carries its memory address, which would make every printed
-        # layer (and every built page that shows one) differ from run to run.
-        rng = (
-            "None" if self._rng is None else f"Generator({type(self._rng.bit_generator).__name__})"
-        )
-        noise = "" if self._noise_shape is None else f", noise_shape={self._noise_shape!r}"
-        return (
-            f"{type(self).__name__}(dropout_ratio={self._dropout_ratio!r}, "
-            f"rng={rng}, inverted={self._inverted!r}{noise})"
-        )
-
-    def forward(self, x: ArrayLike, train_flg: bool = True) -> FloatArray:
-        """Drop units (training) or scale (inference).
-
-        Parameters
-        ----------
-        x : array_like of shape S
-            Input; floating dtypes are kept, booleans and integers become float64. Never
-            modified.
-        train_flg : bool, default True
-            ``True`` for training (draw a new mask), ``False`` for inference.
-
-        Returns
-        -------
-        out : ndarray of shape S
-            A new array.
-
-        Raises
-        ------
-        TypeError
-            If ``x`` is complex, not numeric or a masked array, or ``train_flg`` is not a bool.
-        ValueError
-            If ``noise_shape`` does not fit ``x``'s shape (training only).
-
-        Notes
-        -----
-        Every error is raised before the layer's state or any random generator changes.
-        """
-        flag = _checks.check_flag(train_flg, "train_flg")
-        values = _checks.as_float_array(x, "x")
-        ratio, inverted = self._dropout_ratio, self._inverted
-        if flag:
-            mask_shape = _checks.noise_shape_for(self._noise_shape, values.shape)
-            out = self._forward_train(values, mask_shape, ratio, inverted)
-        else:
-            out = _kernels.scale_for_inference(values, ratio, inverted)
-            self.mask = None
-        self.train_flg = flag
-        self._last = (values.shape, ratio, inverted)
-        return out
-
-    def backward(self, dout: ArrayLike) -> FloatArray:
-        """Propagate ``dout`` back through the last forward pass.
-
-        Parameters
-        ----------
-        dout : array_like of shape S
-            Gradient of the loss with respect to the last forward output; exactly its shape.
-            Never modified.
-
-        Returns
-        -------
-        dx : ndarray of shape S
-            After a training pass, ``dout * mask`` (times ``1 / (1 - dropout_ratio)`` when
-            inverted); after an inference pass, ``dout * (1 - dropout_ratio)`` (classic) or a
-            copy of ``dout`` (inverted). The ratio and convention are the forward pass's.
-
-        Raises
-        ------
-        RuntimeError
-            If no forward pass has run yet, or the mask of the last training pass has been set
-            to ``None`` since.
-        TypeError, ValueError
-            If ``dout`` is not real, its shape differs from the last forward input's, or a mask
-            assigned by hand does not fit it.
-        """
-        if self.train_flg is None or self._last is None:
-            raise RuntimeError(
-                "backward() needs the state of a forward pass: call forward(x) first"
-            )
-        gradient = _checks.as_float_array(dout, "dout")
-        shape, ratio, inverted = self._last
-        _checks.check_same_shape(gradient, shape)
-        if self.train_flg:
-            return self._backward_train(gradient, ratio, inverted)
-        return _kernels.scale_for_inference(gradient, ratio, inverted)
-
-    def _replay(self, x: FloatArray) -> FloatArray:
-        """Run the last forward pass again on ``x``, its mask held fixed; change no state.
-
-        What :func:`dropout_book.check_gradient` differentiates numerically.
-        """
-        assert self._last is not None, "_replay() follows a forward pass"
-        _, ratio, inverted = self._last
-        if self.train_flg:
-            return _kernels.apply_mask(x, self._keep(x.shape, "x"), ratio, inverted)
-        return _kernels.scale_for_inference(x, ratio, inverted)
 
     def _keep(self, shape: tuple[int, ...], name: str) -> NDArray[np.bool_]:
         """Return the last training pass's mask, checked against ``shape``.
@@ -277,26 +345,18 @@ class Dropout:
             raise RuntimeError(NO_MASK)
         return _checks.check_mask(mask, shape, name)
 
-    # The two hooks below are the only steps a subclass computes in its own way (see
-    # FastDropout): forward and backward above keep every check and all the state but the mask.
-
     def _forward_train(
         self, values: FloatArray, mask_shape: tuple[int, ...], ratio: float, inverted: bool
     ) -> FloatArray:
-        """Draw a mask of ``mask_shape``, keep it as the layer's mask and return the output.
-
-        Called by :meth:`forward` in training mode only, after every argument check; it must
-        raise before it changes anything (the mask, the generator) or not at all.
-        """
+        """Draw a keep-mask of ``mask_shape``, keep it as the layer's mask, apply it."""
         mask = _kernels.draw_mask(mask_shape, ratio, self._rng)
         out = _kernels.apply_mask(values, mask, ratio, inverted)
         self._mask = mask
         return out
 
     def _backward_train(self, gradient: FloatArray, ratio: float, inverted: bool) -> FloatArray:
-        """Return ``gradient`` through the last training pass's mask.
-
-        Called by :meth:`backward` after a training pass, once ``gradient`` has the last forward
-        input's shape.
-        """
+        """Return ``gradient`` through the last training pass's mask."""
         return _kernels.apply_mask(gradient, self._keep(gradient.shape, "dout"), ratio, inverted)
+
+    def _forget(self) -> None:
+        self.mask = None

@@ -10,7 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from dropout_book import Dropout, GradientCheck, check_gradient, numerical_gradient
-from tests.conftest import LayerClass, inverted_product
+from tests.conftest import LayerClass, NoiseLayerClass, inverted_product
 
 Float64Array = NDArray[np.float64]
 
@@ -89,10 +89,10 @@ class TestCheckGradient:
     @pytest.mark.parametrize("inverted", [False, True])
     @pytest.mark.parametrize("train_flg", [True, False])
     def test_backward_matches_finite_differences(
-        self, layer_class: LayerClass, ratio: float, inverted: bool, train_flg: bool
+        self, noise_layer_class: NoiseLayerClass, ratio: float, inverted: bool, train_flg: bool
     ) -> None:
-        """Backward equals central differences of sum(dout * forward(x)) with the mask frozen."""
-        layer = layer_class(ratio, rng=3, inverted=inverted)
+        """Backward equals central differences of sum(dout * forward(x)) with the noise frozen."""
+        layer = noise_layer_class(ratio, rng=3, inverted=inverted)
         x = np.random.default_rng(1).standard_normal((4, 5))
         result = check_gradient(layer, x, train_flg=train_flg)
         assert isinstance(result, GradientCheck)
