@@ -27,9 +27,10 @@ pytestmark = pytest.mark.browser
 # (conf/icons.py) a page took 2.36 to 2.51 MiB in 25 to 27 requests, 62% of it FontAwesome's
 # script and 9% its two full fonts. Now a page without a figure takes 27 requests (four of them
 # the exercises' styles and scripts, loaded on every page) and each figure one more, and 0.68
-# to 0.79 MiB. A figure or a script more on a page is then a decision, taken by raising these.
+# to 0.87 MiB (the most: the API reference, whose HTML alone is 200 KiB). A figure or a script
+# more on a page is then a decision, taken by raising these.
 MAX_REQUESTS = 30
-MAX_BYTES = 808 * 1024
+MAX_BYTES = 887 * 1024
 # The images of one page, counted as the files they are (figures are stored with a palette of
 # 256 colours by conf/figures.py, a quarter of matplotlib's bytes): today at most 49.8 KiB.
 MAX_IMAGE_BYTES = 50 * 1024
