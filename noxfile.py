@@ -15,7 +15,7 @@ import nox
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["tests", "lint", "typecheck", "build", "docs", "browser"]
+nox.options.sessions = ["tests", "lint", "typecheck", "conformance", "build", "docs", "browser"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = "3.11"
@@ -120,6 +120,19 @@ def build(session: nox.Session) -> None:
     session.run(python, "-m", "pip", "install", "--quiet", str(wheel), external=True)
     session.chdir(tmp)
     session.run(python, "-I", "-c", SMOKE_TEST, external=True)
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """What PyTorch and Keras test for their dropout, and bit-for-bit agreement with torch.
+
+    Installs the conformance group (the tests group and torch==2.13.0, the CPU build) and runs
+    tests/conformance. The `tests` session runs the same directory without torch, where
+    test_torch.py is skipped; here torch must import, so the comparison cannot be skipped.
+    """
+    install_group(session, "conformance")
+    session.run("python", "-c", "import torch; print('torch', torch.__version__)")
+    session.run("pytest", "tests/conformance", *session.posargs)
 
 
 DOCS_BUILD = Path(__file__).resolve().parent / "_build"
