@@ -84,21 +84,7 @@ def test_one_p_drops_everything(
     assert_same_bits(layer.backward(dout), zeros)
 
 
-# FastDropout forms x * mask before it zeroes a block at p = 1 (dropout_book/_blocks.py,
-# _apply): the values are right, but inf or nan in x raise NumPy's "invalid value" warning.
-# Strict: the test fails as soon as that is fixed, so that the mark goes with it.
-FAST_WARNS_AT_ONE = pytest.mark.xfail(
-    raises=RuntimeWarning, strict=True, reason="FastDropout warns on inf and nan at p = 1"
-)
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        pytest.param(make, id=name, marks=FAST_WARNS_AT_ONE if name == "FastDropout" else ())
-        for name, make in IMPLEMENTATIONS.items()
-    ],
-)
+@implementations
 def test_one_p_drops_inf_and_nan_too(make: Callable[[float, int], DropoutLike]) -> None:
     """At p = 1, inf and nan become +0.0 too, without a warning (PyTorch gives nan for inf)."""
     x = np.array([np.inf, -np.inf, np.nan, 1.0])
