@@ -29,9 +29,11 @@ pytestmark = pytest.mark.browser
 # script and 9% its two full fonts. Now a page without a figure takes 27 requests (four of them
 # the exercises' styles and scripts, loaded on every page) and each figure one more, and 0.68
 # to 0.87 MiB (the most: the API reference, whose HTML alone is 200 KiB). A figure or a script
-# more on a page is then a decision, taken by raising these.
+# more on a page is then a decision, taken by raising these. Text is not: every page loads the
+# search index (searchindex.js, 40 KiB), which grows with the prose of every page, so the bytes
+# leave it room (the exercises alone added 3 KiB to every page).
 MAX_REQUESTS = 30
-MAX_BYTES = 887 * 1024
+MAX_BYTES = 920 * 1024
 # A page of a translated edition (ja/) loads one file more: Sphinx's translations.js (5 KiB, the
 # search page's and the scripts' strings in the edition's language).
 TRANSLATED_EXTRA_REQUESTS = 1
