@@ -11,7 +11,8 @@ whose cells run at build time. Our own small extensions live beside this file:
 - ``translated_glue``: glued values inside translated paragraphs;
 - ``icons``: the theme's icons as a small webfont subset (with ``_templates/layout.html``, which
   drops FontAwesome's 1.5 MiB script);
-- ``figures``: every PNG figure stored with a palette of 256 colours (a quarter of the bytes).
+- ``figures``: every PNG figure stored with a palette of 256 colours (a quarter of the bytes);
+- ``playground``: the ``dropout-playground`` directive, a mask drawn in the reader's browser.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ extensions = [
     "translated_glue",
     "icons",
     "figures",
+    "playground",
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", ".jupyter_cache"]
 # Every cross-reference must resolve (also checked by `-n` on the command line).
