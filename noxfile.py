@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import sys
 import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -151,18 +150,19 @@ def build_site(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the site strictly into _build/html, then run its tests (`-- --serve` serves it)."""
+    """Build the site strictly into _build/html, then run its tests (`-- --serve`: then serve)."""
     install_group(session, "docs-tests")
     build_site(session)
     session.log(f"The site is at {DOCS_HTML / 'index.html'}")
     session.run(
         "pytest",
         *("-m", "docs", "tests/test_docs_build.py", "tests/test_translations.py"),
+        "tests/test_site_publish.py",
         env={"DROPOUT_BOOK_DOCS_HTML": str(DOCS_HTML)},
     )
     session.log(f"The site is at {DOCS_HTML / 'index.html'}")
     if "--serve" in session.posargs:
-        _serve(session)
+        session.notify("serve")
 
 
 @nox.session(python=PYTHON)
@@ -194,21 +194,25 @@ def translations(session: nox.Session) -> None:
         session.run("python", "conf/catalogues.py", str(pot), "locales", language, "--report")
 
 
-@nox.session(python=PYTHON, venv_backend="none")
+@nox.session(python=PYTHON)
 def serve(session: nox.Session) -> None:
-    """Serve the built site on http://127.0.0.1:8000 (`-- PORT` for another port)."""
-    if not (DOCS_HTML / "index.html").is_file():
-        session.error("no site in _build/html: run `nox -s docs` first")
-    _serve(session)
+    """Writers' loop: serve the site on http://127.0.0.1:8000, rebuilt and reloaded on each save.
 
-
-def _serve(session: nox.Session) -> None:
+    Watches docs/, conf/ and the package; `-- PORT` for another port. Warnings are shown but do
+    not stop the loop (`nox -s docs` is the strict build). Pages come from the jupyter cache
+    when their cells and the package are unchanged.
+    """
+    install_group(session, "serve")
     port = next((arg for arg in session.posargs if arg.isdigit()), "8000")
-    session.log(f"Serving {DOCS_HTML} at http://127.0.0.1:{port}/ (Ctrl+C stops)")
     session.run(
-        sys.executable,
-        *("-m", "http.server", port, "--bind", "127.0.0.1", "--directory", str(DOCS_HTML)),
-        external=True,
+        "sphinx-autobuild",
+        *("--host", "127.0.0.1", "--port", port),
+        *("--watch", "conf", "--watch", "dropout_book"),
+        # The kernels import the package and write its bytecode: not an edit.
+        *("--re-ignore", r"__pycache__|\.pyc$"),
+        *("-T", "--keep-going", "-n"),
+        *("-c", "conf", "-d", str(DOCS_BUILD / "doctrees")),
+        *("docs", str(DOCS_HTML)),
     )
 
 

@@ -12,7 +12,9 @@ whose cells run at build time. Our own small extensions live beside this file:
 - ``icons``: the theme's icons as a small webfont subset (with ``_templates/layout.html``, which
   drops FontAwesome's 1.5 MiB script);
 - ``figures``: every PNG figure stored with a palette of 256 colours (a quarter of the bytes);
-- ``playground``: the ``dropout-playground`` directive, a mask drawn in the reader's browser.
+- ``playground``: the ``dropout-playground`` directive, a mask drawn in the reader's browser;
+- ``publishing``: the site's address per edition, the 404 page's text, the sitemap's language
+  alternates, robots.txt and the link-preview image.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import datetime
 import hashlib
 import os
 import sys
+import tomllib
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
@@ -74,10 +78,55 @@ extensions = [
     "icons",
     "figures",
     "playground",
+    "notfound.extension",
+    "sphinx_sitemap",
+    "sphinxext.opengraph",
+    "publishing",
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", ".jupyter_cache"]
 # Every cross-reference must resolve (also checked by `-n` on the command line).
 nitpicky = True
+
+# --- where the site is published -------------------------------------------------------------
+# The repository named in pyproject.toml is the one the theme's buttons (source, issues, edit)
+# and the notebooks' launch links point at; the site's address derives from it.
+REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "urls"
+]["Repository"].rstrip("/")
+_OWNER, _NAME = urlsplit(REPOSITORY).path.strip("/").split("/")[:2]
+# The address of the English edition's root, the one place it is set: the Pages workflow passes
+# the address GitHub Pages serves the site at; by default, a GitHub project site's address.
+# conf/publishing.py derives html_baseurl (canonical links), the sitemap, the link previews'
+# URLs and the 404 page's prefix from it, for each edition.
+publish_root_url = os.environ.get("DROPOUT_BOOK_BASEURL") or (
+    f"https://{_OWNER.lower()}.github.io/{_NAME}/"
+)
+html_baseurl = publish_root_url
+# Each edition of the site and its folder under the root: a translation joins when its
+# catalogues exist (locales/<language>/LC_MESSAGES, issue 10), built into that folder.
+publish_editions = {"en": ""} | {
+    path.parent.name: f"{path.parent.name}/"
+    for path in sorted((ROOT / "locales").glob("*/LC_MESSAGES"))
+    if path.parent.name != "en"
+}
+# sphinx-sitemap: URLs as <root><page>.html (its default puts the language and version first).
+sitemap_url_scheme = "{link}"
+sitemap_locales = [None]  # alternates are added by conf/publishing.py, which knows the folders
+# Link previews (sphinxext-opengraph): title and description per page, one card image drawn at
+# build time (conf/publishing.py). Its per-page cards are off: they would need fonts for both
+# languages and some 60 KiB per page for the same picture.
+ogp_image = "_static/social-card.png"
+ogp_image_alt = "dropout_book: a dropout mask, kept units as discs and dropped units as rings"
+ogp_social_cards = {"enable": False}
+ogp_custom_meta_tags = [
+    '<meta property="og:image:width" content="1200" />',
+    '<meta property="og:image:height" content="630" />',
+    # Twitter (X) reads the title, description and image from the OpenGraph tags.
+    '<meta name="twitter:card" content="summary_large_image" />',
+]
+# The 404 page: sphinx-notfound-page renders it with the theme; its text and the prefix of its
+# absolute URLs are set per edition by conf/publishing.py.
+notfound_template = "page.html"
 
 # --- math: MathML at build time, no MathJax ---------------------------------------------------
 html_math_renderer = "mathml"
@@ -159,6 +208,21 @@ nb_mime_priority_overrides = [
     )
 ]
 
+# Kernels talk to the build over CurveZMQ-encrypted sockets. ipykernel (7.4) logs "Kernel is
+# running over TCP without encryption ..." for each kernel whose manager gave it no CurveZMQ
+# keys (IPKernelApp.init_sockets, ipykernel/kernelapp.py): a warning per executed page. The
+# supported remedy is the one it names: jupyter_client (8.10) provisions the keys when
+# KernelManager.transport_encryption is "auto" and the kernelspec declares "curve" support,
+# as ipykernel's does. MyST-NB starts its kernels through jupyter-cache and nbclient, neither
+# of which passes a configuration on to the KernelManager; so the trait's default is set for
+# this build process. The log then stays quiet without any message being filtered; on a pyzmq
+# without CurveZMQ the default is left alone, and the warning shows.
+import zmq  # noqa: E402
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+if zmq.has("curve"):
+    KernelManager.transport_encryption.default_value = "auto"
+
 # Alt text for images produced by cells: MyST-NB reads it from the cell's metadata,
 #     ```{code-cell} ipython3
 #     :mystnb:
@@ -209,13 +273,14 @@ html_theme_options = {
     # The theme derives the repository, source and issues links from these. It guesses the
     # provider from the URL's host and stops the build when it cannot (a mirror or a
     # self-hosted forge): the provider is stated, not guessed.
-    "repository_url": "https://github.com/dropout-book/dropout_book",
+    "repository_url": REPOSITORY,
     "repository_provider": "github",
     "repository_branch": "main",
     "path_to_docs": "docs",
     "use_repository_button": True,
     "use_source_button": True,
     "use_issues_button": True,
+    "use_edit_page_button": True,
     "use_download_button": True,
     "use_fullscreen_button": False,
     "home_page_in_toc": True,

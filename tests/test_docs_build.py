@@ -135,9 +135,15 @@ def test_formula_that_cannot_be_converted_fails_the_build(tmp_path: Path) -> Non
 # --- the whole site ------------------------------------------------------------------------------
 
 
+# Files of a build besides its HTML pages that are published as they are.
+PUBLISHED_FILES = ("sitemap.xml", "robots.txt", "_static/social-card.png")
+
+
 def test_two_clean_builds_give_identical_html(site: Path, tmp_path: Path) -> None:
     """Two clean builds, each executing every page, give byte-identical HTML (known exceptions)."""
     other = build_site(tmp_path)
+    for name in PUBLISHED_FILES:
+        assert (site / name).read_bytes() == (other / name).read_bytes(), name
     first, second = html_pages(site), html_pages(other)
     assert first.keys() == second.keys()
     for page, reason in NOT_REPRODUCIBLE.items():
