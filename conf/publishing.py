@@ -24,12 +24,14 @@ dropout mask of the layer, kept units as discs and dropped units as rings (the f
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -97,6 +99,66 @@ def not_found_page_head(
         )
 
 
+# A page's description for search results and link previews: its first paragraphs of prose,
+# cut at a word before this many characters. sphinxext-opengraph's own description takes every
+# text node in order, display math and doctest blocks included (raw LaTeX, ">>>" prompts), and
+# loses the spaces around references; so it is given this one instead.
+DESCRIPTION_LENGTH = 200
+NOT_PROSE = (
+    nodes.Admonition,
+    nodes.caption,
+    nodes.citation,
+    nodes.definition_list,
+    nodes.field_list,
+    nodes.footnote,
+    nodes.sidebar,
+    nodes.table,
+    nodes.topic,
+)
+
+
+def is_prose(paragraph: nodes.paragraph) -> bool:
+    """Whether a paragraph is running text: not in a cell, note, caption, table or list of terms."""
+    parent = paragraph.parent
+    while parent is not None:
+        if isinstance(parent, NOT_PROSE) or parent.get("nb_element"):
+            return False
+        parent = parent.parent
+    return True
+
+
+def page_description(doctree: nodes.document, limit: int = DESCRIPTION_LENGTH) -> str:
+    """The page's first paragraphs of prose, whitespace collapsed, cut at a word with '…'."""
+    text = ""
+    for paragraph in doctree.findall(nodes.paragraph):
+        if is_prose(paragraph):
+            # Text only: the markup of inline HTML (a <span lang="ja">, say) is not prose.
+            words = "".join(
+                node.astext()
+                for node in paragraph.findall(nodes.Text)
+                if not isinstance(node.parent, nodes.raw)
+            ).split()
+            text = f"{text} {' '.join(words)}".strip()
+            if len(text) > limit:
+                return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+    return text
+
+
+def describe_page(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give the page's description to the link previews and to search engines."""
+    if doctree is None or not (description := page_description(doctree)):
+        return
+    # A copy: context["meta"] is the page's metadata in the build environment.
+    # sphinxext-opengraph escapes only the quotes of a value given this way.
+    og_description = html.escape(description, quote=False)
+    context["meta"] = {**(context.get("meta") or {}), "og:description": og_description}
+    context["metatags"] = context.get("metatags", "") + (
+        f'<meta name="description" content="{html.escape(description)}" />\n'
+    )
+
+
 def with_alternates(sitemap: bytes, root: str, editions: dict[str, str]) -> bytes:
     """Return the sitemap with every page in every edition, each listing all its editions.
 
@@ -150,7 +212,8 @@ def draw_card(path: Path, title: str, subtitle: str) -> None:
 
     ink, paper = "#1f4e79", "#ffffff"
     width, height = CARD_SIZE
-    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=paper)
+    # Every setting explicit: the site's matplotlibrc (for the pages' figures) applies here too.
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=paper, layout="none")
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0, 0, 1, 1), xlim=(0, width), ylim=(0, height))
     axes.set_axis_off()
@@ -204,6 +267,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("publish_editions", {"en": ""}, "html", types=frozenset({dict}))
     app.connect("config-inited", derive_urls, priority=800)
     app.connect("html-page-context", not_found_page_head)
+    # Before sphinxext-opengraph writes its tags (priority 500).
+    app.connect("html-page-context", describe_page, priority=499)
     # After sphinx-sitemap has written sitemap.xml (build-finished, priority 500).
     app.connect("build-finished", write_site_files, priority=800)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

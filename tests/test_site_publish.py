@@ -191,8 +191,14 @@ def test_every_page_has_its_own_link_preview(site: Path) -> None:
         assert head.meta["og:url"] == ROOT_URL + page
         assert head.meta["og:type"] == "website"
         assert head.meta["og:site_name"] == "dropout_book"
-        assert len(head.meta["og:description"]) >= 40, page
-        assert head.meta["description"] == head.meta["og:description"]
+        description = head.meta["og:description"]
+        assert 40 <= len(description) <= 200, page
+        assert head.meta["description"] == description
+        # Prose only: no LaTeX source, no doctest prompt, no HTML tag, no word cut in half.
+        assert "\\" not in description, (page, description)
+        assert ">>>" not in description, (page, description)
+        assert "<" not in description, (page, description)
+        assert description.endswith((".", "…", ":")), (page, description)
         assert head.meta["og:image"] == ROOT_URL + "_static/social-card.png"
         assert head.meta["og:image:alt"]
         assert (head.meta["og:image:width"], head.meta["og:image:height"]) == ("1200", "630")

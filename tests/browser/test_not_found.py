@@ -99,12 +99,17 @@ class _Body:
 def pages_server(site: Path) -> Iterator[tuple[str, list[tuple[str, int]]]]:
     """Serve the site as GitHub Pages would; yield its address and the log of requests."""
     log: list[tuple[str, int]] = []
-    handler_class = type("Handler", (PagesHandler,), {"prefix": site_prefix(site), "log": log})
-    handler = functools.partial(handler_class, directory=str(site))
+    prefix = site_prefix(site)
+
+    class Handler(PagesHandler):
+        pass
+
+    Handler.prefix, Handler.log = prefix, log
+    handler = functools.partial(Handler, directory=str(site))
     with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield f"http://127.0.0.1:{server.server_port}{handler_class.prefix}", log
+        yield f"http://127.0.0.1:{server.server_port}{prefix}", log
         server.shutdown()
         thread.join()
 
@@ -126,7 +131,6 @@ def test_missing_address_gets_a_working_not_found_page(
         response = page.goto(base_url + missing, wait_until="load")
         assert response is not None
         assert response.status == 404
-        page.wait_for_load_state("networkidle")
         assert page.title() == "Page not found — dropout_book"
         assert page.locator("article h1").first.inner_text() == "Page not found"
         # Everything the page asked for came from the site and answered 200.
