@@ -90,9 +90,8 @@ nitpicky = True
 # --- where the site is published -------------------------------------------------------------
 # The repository named in pyproject.toml is the one the theme's buttons (source, issues, edit)
 # and the notebooks' launch links point at; the site's address derives from it.
-REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
-    "urls"
-]["Repository"].rstrip("/")
+_PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+REPOSITORY = _PYPROJECT["project"]["urls"]["Repository"].rstrip("/")
 _OWNER, _NAME = urlsplit(REPOSITORY).path.strip("/").split("/")[:2]
 # The address of the English edition's root, the one place it is set: the Pages workflow passes
 # the address GitHub Pages serves the site at; by default, a GitHub project site's address.
@@ -102,12 +101,13 @@ publish_root_url = os.environ.get("DROPOUT_BOOK_BASEURL") or (
     f"https://{_OWNER.lower()}.github.io/{_NAME}/"
 )
 html_baseurl = publish_root_url
-# Each edition of the site and its folder under the root: a translation joins when its
-# catalogues exist (locales/<language>/LC_MESSAGES, issue 10), built into that folder.
-publish_editions = {"en": ""} | {
-    path.parent.name: f"{path.parent.name}/"
-    for path in sorted((ROOT / "locales").glob("*/LC_MESSAGES"))
-    if path.parent.name != "en"
+# Each edition of the site and its folder under the root: the languages listed in pyproject.toml
+# ([tool.dropout_book.docs] languages, issue 10; English alone until then), the first at the
+# root and each other one in a folder named by its language, as the site is built.
+_LANGUAGES = _PYPROJECT.get("tool", {}).get("dropout_book", {}).get("docs", {}).get("languages")
+publish_editions = {
+    language: "" if index == 0 else f"{language}/"
+    for index, language in enumerate(_LANGUAGES or ["en"])
 }
 # sphinx-sitemap: URLs as <root><page>.html (its default puts the language and version first).
 sitemap_url_scheme = "{link}"
