@@ -101,14 +101,11 @@ publish_root_url = os.environ.get("DROPOUT_BOOK_BASEURL") or (
     f"https://{_OWNER.lower()}.github.io/{_NAME}/"
 )
 html_baseurl = publish_root_url
-# Each edition of the site and its folder under the root: the languages listed in pyproject.toml
-# ([tool.dropout_book.docs] languages, issue 10; English alone until then), the first at the
-# root and each other one in a folder named by its language, as the site is built.
-_LANGUAGES = _PYPROJECT.get("tool", {}).get("dropout_book", {}).get("docs", {}).get("languages")
-publish_editions = {
-    language: "" if index == 0 else f"{language}/"
-    for index, language in enumerate(_LANGUAGES or ["en"])
-}
+# Each edition of the site and its folder under the root, as conf/editions.py lays them out
+# (the languages of pyproject.toml's [tool.dropout_book.docs], plus drafts in a draft build).
+import editions  # noqa: E402 (conf/editions.py)
+
+publish_editions = {language: editions.folder(language) for language in editions.languages()}
 # sphinx-sitemap: URLs as <root><page>.html (its default puts the language and version first).
 sitemap_url_scheme = "{link}"
 sitemap_locales = [None]  # alternates are added by conf/publishing.py, which knows the folders

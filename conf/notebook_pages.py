@@ -213,7 +213,8 @@ def require_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", add_ipynb_download, priority=500)
-    # After the theme has made its list of header buttons (priority 500), before it draws them.
-    app.connect("html-page-context", add_launch_links, priority=501)
+    # After the theme has added its header buttons (priority 501), before it draws them: the
+    # launch menu comes after the download menu, whose .ipynb link stays the page's first.
+    app.connect("html-page-context", add_launch_links, priority=502)
     app.connect("doctree-resolved", require_alt_text)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

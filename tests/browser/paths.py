@@ -21,11 +21,16 @@ def site_dir() -> Path:
 
 
 def discover_pages(site: Path) -> list[str]:
-    """Return every HTML page of the site (relative POSIX paths), the landing page first."""
+    """Return every HTML page of the site (relative POSIX paths), the landing page first.
+
+    The 404 pages are left out: their URLs are absolute, for the address the site is published
+    at, and tests/browser/test_not_found.py requests them as GitHub Pages serves them.
+    """
     pages = [
         path.relative_to(site).as_posix()
         for path in site.rglob("*.html")
         if not any(part.startswith("_") for part in path.relative_to(site).parts)
+        and path.name != "404.html"
     ]
     return sorted(pages, key=lambda page: (page != "index.html", page))
 

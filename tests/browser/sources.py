@@ -143,6 +143,8 @@ def executed_cells(site: Path, page: str, links: list[str]) -> list[ExecutedCell
                     shows_output=renders_output(cell.get("outputs", [])),
                 )
                 for cell in notebook["cells"]
+                # Not the install cell that opens every download (conf/notebook_pages.py).
                 if cell["cell_type"] == "code"
+                and "install-dropout-book" not in cell.get("metadata", {}).get("tags", [])
             ]
     return None

@@ -139,6 +139,7 @@ def test_missing_address_gets_a_working_not_found_page(
         assert [f"{status} {path}" for path, status in log[mark + 1 :] if status != 200] == []
         assert traffic.blocked == []
         assert traffic.failed == []
+        assert traffic.console == []
         # The theme's stylesheets apply: the article is laid out in the theme's main column.
         display = page.evaluate("getComputedStyle(document.querySelector('.bd-main')).display")
         assert display == "flex"
