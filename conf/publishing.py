@@ -166,7 +166,8 @@ def with_alternates(sitemap: bytes, root: str, editions: dict[str, str]) -> byte
     ``root``; ``editions`` maps each language to its folder under the root ('' for the root
     edition). With one edition the pages are only sorted. Otherwise every page gets a
     ``<url>`` per edition, and each of those lists the page in every edition (itself included)
-    as an alternate, plus an ``x-default`` for the root edition, as search engines ask.
+    as an alternate, plus an ``x-default`` for the root edition, as search engines ask. The
+    URLs come sorted, whatever the editions.
     """
     pages = sorted(
         loc.removeprefix(root)
@@ -178,15 +179,17 @@ def with_alternates(sitemap: bytes, root: str, editions: dict[str, str]) -> byte
         "<?xml version='1.0' encoding='utf-8'?>",
         f'<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">',
     ]
-    for prefix in sorted(editions.values()):
-        for page in pages:
-            lines += ["  <url>", f"    <loc>{escape(root + prefix + page)}</loc>"]
-            lines += [
-                f'    <xhtml:link rel="alternate" hreflang="{language}" '
-                f"href={quoteattr(root + other + page)} />"
-                for language, other in alternates
-            ]
-            lines.append("  </url>")
+    for prefix, page in sorted(
+        ((prefix, page) for prefix in editions.values() for page in pages),
+        key=lambda entry: entry[0] + entry[1],
+    ):
+        lines += ["  <url>", f"    <loc>{escape(root + prefix + page)}</loc>"]
+        lines += [
+            f'    <xhtml:link rel="alternate" hreflang="{language}" '
+            f"href={quoteattr(root + other + page)} />"
+            for language, other in alternates
+        ]
+        lines.append("  </url>")
     lines.append("</urlset>")
     return "\n".join(lines).encode() + b"\n"
 

@@ -81,8 +81,16 @@ def written_pages(site: Path) -> dict[str, Path]:
     return {
         page: path
         for page, path in html_pages(site).items()
-        if page not in GENERATED and not page.startswith("_")
+        if edition_page(site, page)[1] not in GENERATED and "/_" not in f"/{page}"
     }
+
+
+def edition_page(site: Path, page: str) -> tuple[str, str]:
+    """Split a page into its edition's folder ('' or 'ja/') and its path in that edition."""
+    first, _, rest = page.partition("/")
+    if rest and (site / first / "_static").is_dir():
+        return f"{first}/", rest
+    return "", page
 
 
 def load_conf_module(name: str) -> ModuleType:
@@ -146,9 +154,9 @@ def test_sitemap_lists_each_page_in_every_edition_as_alternates() -> None:
     urls = tree.findall(f"{SITEMAP}url")
     assert [url.findtext(f"{SITEMAP}loc") for url in urls] == [
         root + "index.html",
-        root + "tutorials/forward.html",
         root + "ja/index.html",
         root + "ja/tutorials/forward.html",
+        root + "tutorials/forward.html",
     ]
     for url in urls:
         page = url.findtext(f"{SITEMAP}loc", "").removeprefix(root).removeprefix("ja/")
@@ -199,7 +207,8 @@ def test_every_page_has_its_own_link_preview(site: Path) -> None:
         assert ">>>" not in description, (page, description)
         assert "<" not in description, (page, description)
         assert description.endswith((".", "…", ":")), (page, description)
-        assert head.meta["og:image"] == ROOT_URL + "_static/social-card.png"
+        folder = edition_page(site, page)[0]
+        assert head.meta["og:image"] == f"{ROOT_URL}{folder}_static/social-card.png"
         assert head.meta["og:image:alt"]
         assert (head.meta["og:image:width"], head.meta["og:image:height"]) == ("1200", "630")
         assert head.meta["twitter:card"] == "summary_large_image"
