@@ -39,11 +39,12 @@ sys.path.insert(0, str(CONF_DIR))
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
 # Stable str/bytes hashing in the kernels (set iteration order shows in printed output).
 os.environ.setdefault("PYTHONHASHSEED", "0")
-# The one figure style of the site (conf/matplotlibrc), and the kernel startup that draws each
-# figure sharp and records its smallest text size (conf/figure_kernel.py). Set, not defaulted:
-# a reader's own settings must not change the published figures.
+# The one figure style of the site (conf/matplotlibrc), and the kernel startup
+# (conf/kernel_startup.py) that draws each figure sharp and records its smallest text size,
+# sends each cell's printed output in one piece, and keeps BLAS to one thread. Set, not
+# defaulted: a reader's own settings must not change the published pages.
 os.environ["MATPLOTLIBRC"] = str(CONF_DIR / "matplotlibrc")
-os.environ["PYTHONSTARTUP"] = str(CONF_DIR / "figure_kernel.py")
+os.environ["PYTHONSTARTUP"] = str(CONF_DIR / "kernel_startup.py")
 # matplotlib prints "building the font cache" to stderr the first time it is imported in a
 # fresh environment; a cell output would then differ between the first build and the next.
 # Build the cache here, in the build process, before any kernel starts.

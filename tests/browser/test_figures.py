@@ -14,7 +14,7 @@ where the dpi and the natural width (in image pixels) are those of the PNG, and 
 - the shown width is measured in the page, at phone width, after any collapsed block holding the
   image has been opened;
 - the smallest text size in pt is written into a PNG text chunk when the figure is drawn, by the
-  kernel startup conf/figure_kernel.py. It is the smallest size among the text artists of the
+  kernel startup conf/kernel_startup.py. It is the smallest size among the text artists of the
   figure as drawn (titles, labels, tick labels, legends, annotations), not the size the style
   asks for, so a page that shrinks a legend is measured as it is.
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 MIN_TEXT_PX = 9.0
-# The keyword of the PNG text chunk written by conf/figure_kernel.py.
+# The keyword of the PNG text chunk written by conf/kernel_startup.py.
 SMALLEST_TEXT_KEY = "Smallest text (pt)"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 METRES_PER_INCH = 0.0254
@@ -112,7 +112,7 @@ def test_figure_text_is_readable_on_a_phone(phone: PhoneVisit) -> None:
         if size is None or png.dpi is None:
             problems.append(
                 f"{name}: no {SMALLEST_TEXT_KEY!r} or resolution chunk: not drawn by a kernel "
-                "that ran conf/figure_kernel.py"
+                "that ran conf/kernel_startup.py"
             )
             continue
         assert png.width == figure["naturalWidth"], name  # the page shows this very file
