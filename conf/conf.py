@@ -71,6 +71,7 @@ extensions = [
     # HTML, and shows in full where scripts do not run.
     "sphinx_exercise",
     "sphinx_togglebutton",
+    "exercises",  # one id per element on a page of several exercises
     "mathml",
     "signatures",
     "notebook_pages",

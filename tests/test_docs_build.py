@@ -139,6 +139,17 @@ def test_formula_that_cannot_be_converted_fails_the_build(tmp_path: Path) -> Non
 PUBLISHED_FILES = ("sitemap.xml", "robots.txt", "_static/social-card.png")
 
 
+def test_no_page_repeats_an_id(site: Path) -> None:
+    """Every id appears once in its page (HTML's rule; links and scripts find the first only)."""
+    repeated: dict[str, list[str]] = {}
+    for page, path in html_pages(site).items():
+        ids = re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8"))
+        twice = sorted({value for value in ids if ids.count(value) > 1})
+        if twice:
+            repeated[page] = twice
+    assert not repeated, repeated
+
+
 def test_two_clean_builds_give_identical_html(site: Path, tmp_path: Path) -> None:
     """Two clean builds, each executing every page, give byte-identical HTML (known exceptions)."""
     other = build_site(tmp_path)
