@@ -71,6 +71,10 @@ def add_language_switch(
     language = app.config.language
     if language not in languages():
         return
+    # The 404 page is served for a missing address at any depth, so a relative link from it
+    # leads nowhere; it already speaks every edition's language and links to each home page.
+    if pagename == getattr(app.config, "notfound_pagename", None):
+        return
     editions = other_editions(language, app.builder.get_target_uri(pagename))
     context["other_editions"] = editions
     links = "".join(

@@ -206,7 +206,7 @@ def test_every_page_has_its_own_link_preview(site: Path) -> None:
         assert "\\" not in description, (page, description)
         assert ">>>" not in description, (page, description)
         assert "<" not in description, (page, description)
-        assert description.endswith((".", "…", ":")), (page, description)
+        assert description.endswith((".", "…", ":", "。")), (page, description)
         folder = edition_page(site, page)[0]
         assert head.meta["og:image"] == f"{ROOT_URL}{folder}_static/social-card.png"
         assert head.meta["og:image:alt"]

@@ -144,6 +144,26 @@ def outputs(page: Path) -> list[tuple[str, str]]:
     return parser.found
 
 
+def shown(page: Path) -> list[tuple[str, str] | tuple[str, list[str]]]:
+    """Return a page's cells and outputs in order, with the glued values between two cells.
+
+    A translation may reorder a sentence, and with it the values glued into it ("1 of 4" is
+    「4個のうち1個」), so the values between two cells are compared as a sorted list; the cells,
+    their outputs and images are compared in order.
+    """
+    found: list[tuple[str, str] | tuple[str, list[str]]] = []
+    glued: list[str] = []
+    for kind, value in [*outputs(page), ("end", "")]:
+        if kind == "pasted-text":
+            glued.append(value)
+            continue
+        if glued:
+            found.append(("pasted-text", sorted(glued)))
+            glued = []
+        found.append((kind, value))
+    return found
+
+
 def sphinx_build(source: Path, out: Path, language: str, env: dict[str, str]) -> str:
     """Build `source` in `language` into `out`/html, strictly; return the log."""
     command = [
@@ -378,6 +398,11 @@ def test_edition_has_every_page_each_linked_to_its_english_page(site: Path, lang
     for page in sorted(pages):
         there = links(site / language / page)
         here = links(site / page)
+        if page == "404.html":
+            # Served at any depth: no relative switch; its text names every edition's home.
+            if here.switch or there.switch or here.alternates or there.alternates:
+                problems.append(f"{page}: a language link that breaks at depth")
+            continue
         forth = normpath(f"{Path(page).parent.as_posix()}/{here.switch.get(language, '?')}")
         back = normpath(
             f"{language}/{Path(page).parent.as_posix()}/{there.switch.get(english, '?')}"
@@ -397,6 +422,6 @@ def test_edition_shows_the_same_outputs(site: Path, language: str) -> None:
     differing = [
         page
         for page in sorted(edition_pages(site, language))
-        if outputs(site / language / page) != outputs(site / page)
+        if shown(site / language / page) != shown(site / page)
     ]
     assert not differing
