@@ -62,6 +62,23 @@ def test_search_for_mask_lists_the_forward_tutorial(tab: Tab) -> None:
     _clean(tab)
 
 
+def test_a_search_result_highlights_the_searched_word(tab: Tab) -> None:
+    """A page opened from the search results marks the searched word where it occurs."""
+    page = tab.page
+    page.goto("search.html?q=mask")
+    summary = page.locator("#search-results .search-summary")
+    summary.filter(has_text=re.compile("finished|did not match")).wait_for()
+    result = page.locator(f"#search-results ul.search li a[href*=\"{FORWARD}\"]").first
+    result.click()
+    page.wait_for_url(re.compile(re.escape(FORWARD)))
+    marked = page.locator("span.highlighted")
+    marked.first.wait_for(state="attached")
+    words = {text.lower() for text in marked.all_text_contents()}
+    assert words == {"mask"}, words
+    assert page.locator("span.highlighted:visible").count() >= 5
+    _clean(tab)
+
+
 def test_copy_button_copies_exactly_a_cells_code(tab: Tab, visits: SiteVisits) -> None:
     """The copy button of a code cell copies its code: no prompt, no output."""
     cells = [cell for cell in visits.desktop(FORWARD).cells if "remove-cell" not in cell.tags]
