@@ -27,8 +27,13 @@ _NDARRAY = re.compile(
 )
 _PRIVATE = {"~numpy.random._generator.Generator": "~numpy.random.Generator"}
 
-# Names used in numpydoc type fields -> the object they mean.
-SHORT_NAMES = {"ndarray": "numpy.ndarray", "Generator": "numpy.random.Generator"}
+# Names used in numpydoc type fields -> the object they mean; and the private path of a
+# property's type (autodoc writes a property's `:type:` without autodoc-process-signature).
+SHORT_NAMES = {
+    "ndarray": "numpy.ndarray",
+    "Generator": "numpy.random.Generator",
+    "numpy.random._generator.Generator": "numpy.random.Generator",
+}
 
 
 def public_names(text: str | None) -> str | None:

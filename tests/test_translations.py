@@ -101,7 +101,11 @@ def test_report_lists_the_work_without_failing() -> None:
 
 
 class Outputs(HTMLParser):
-    """Collect what a page shows of its code: glued values, cells' code and outputs, images."""
+    """Collect what a page shows of its code: glued values, cells' code and outputs, images.
+
+    A figure's caption is prose, translated like any other (the captions have a test of their
+    own): its text is left out of the output it belongs to.
+    """
 
     KINDS = ("pasted-text", "cell_input", "cell_output")
 
@@ -110,6 +114,7 @@ class Outputs(HTMLParser):
         self.found: list[tuple[str, str]] = []
         self._open: list[tuple[str, int, list[str]]] = []  # kind, depth, text
         self._depth = 0
+        self._caption_depth = 0  # of the open <figcaption>, 0 outside one
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Open a collected element, or note an output's image by its (content-hashed) file."""
@@ -119,6 +124,8 @@ class Outputs(HTMLParser):
         if tag in {"img", "br", "hr", "meta", "link", "input", "source"}:
             return  # void elements: no end tag
         self._depth += 1
+        if tag == "figcaption" and not self._caption_depth:
+            self._caption_depth = self._depth
         classes = values.get("class", "").split()
         kind = next((kind for kind in self.KINDS if kind in classes), None)
         if kind:
@@ -129,10 +136,14 @@ class Outputs(HTMLParser):
         if self._open and self._open[-1][1] == self._depth:
             kind, _, text = self._open.pop()
             self.found.append((kind, "".join(text)))
+        if self._depth == self._caption_depth:
+            self._caption_depth = 0
         self._depth -= 1
 
     def handle_data(self, data: str) -> None:
-        """Add text to every collected element it is in."""
+        """Add text to every collected element it is in, unless it is a caption's."""
+        if self._caption_depth:
+            return
         for _, _, text in self._open:
             text.append(data)
 
@@ -425,3 +436,38 @@ def test_edition_shows_the_same_outputs(site: Path, language: str) -> None:
         if shown(site / language / page) != shown(site / page)
     ]
     assert not differing
+
+
+_FIGURE = re.compile(r"<figure\b.*?</figure>", re.S)
+_CAPTION = re.compile(r'<span class="caption-text">(.*?)<a class="headerlink"', re.S)
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("language", listed_languages())
+def test_every_figure_has_a_caption_in_the_editions_language(site: Path, language: str) -> None:
+    """Every figure of a page is captioned, and a translated edition's caption is translated.
+
+    The labels inside the images are English: the caption says in the edition's language what
+    the axes are, so that a reader of the Japanese edition can read the figure.
+    """
+    root = site if language == listed_languages()[0] else site / language
+    figures = 0
+    problems = []
+    for page in sorted(edition_pages(site, language)):
+        html = (root / page).read_text(encoding="utf-8")
+        article = html[html.find("<article") : html.rfind("</article>")]
+        # The figures made by the pages' code: their images are in _images/.
+        inside = [figure for figure in _FIGURE.findall(article) if "_images/" in figure]
+        images = len(re.findall(r'<img [^>]*src="[^"]*_images/', article))
+        if images != len(inside):
+            problems.append(f"{page}: an image outside a figure")
+        for figure in inside:
+            figures += 1
+            caption = _CAPTION.search(figure)
+            text = re.sub(r"<[^>]+>", "", caption.group(1)) if caption else ""
+            if len(text) < 30:
+                problems.append(f"{page}: a figure without a caption")
+            elif language == "ja" and not _JAPANESE.search(text):
+                problems.append(f"{page}: an untranslated caption: {text[:60]}")
+    assert not problems, "\n".join(problems)
+    assert figures == 18

@@ -68,7 +68,7 @@ def test_a_search_result_highlights_the_searched_word(tab: Tab) -> None:
     page.goto("search.html?q=mask")
     summary = page.locator("#search-results .search-summary")
     summary.filter(has_text=re.compile("finished|did not match")).wait_for()
-    result = page.locator(f"#search-results ul.search li a[href*=\"{FORWARD}\"]").first
+    result = page.locator(f'#search-results ul.search li a[href*="{FORWARD}"]').first
     result.click()
     page.wait_for_url(re.compile(re.escape(FORWARD)))
     marked = page.locator("span.highlighted")
