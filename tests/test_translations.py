@@ -388,9 +388,14 @@ def links(page: Path) -> Links:
     return parser
 
 
+def edition_root(site: Path, language: str) -> Path:
+    """Return the folder of an edition in the built site (the site's root for the first)."""
+    return site if language == listed_languages()[0] else site / language
+
+
 def edition_pages(site: Path, language: str) -> set[str]:
     """Return the HTML pages of an edition, relative to the edition's folder."""
-    root = site if language == listed_languages()[0] else site / language
+    root = edition_root(site, language)
     others = {f"{other}/" for other in listed_languages()[1:]}
     return {
         path.relative_to(root).as_posix()
@@ -450,7 +455,7 @@ def test_every_figure_has_a_caption_in_the_editions_language(site: Path, languag
     The labels inside the images are English: the caption says in the edition's language what
     the axes are, so that a reader of the Japanese edition can read the figure.
     """
-    root = site if language == listed_languages()[0] else site / language
+    root = edition_root(site, language)
     figures = 0
     problems = []
     for page in sorted(edition_pages(site, language)):
